@@ -1,0 +1,117 @@
+import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
+import { ClosedError, InvalidArgumentError, NoRowsError } from './errors.js'
+import type { Dialect, Query, Result, Session, TransactionOptions } from './session.js'
+
+/** State shared by a DB and every transaction session made from it. */
+export interface SessionScope {
+  /** Set once the DB is closed; every later call rejects with it. */
+  closedError: ClosedError | undefined
+}
+
+const isolationLevels = new Set(['read uncommitted', 'read committed', 'repeatable read', 'serializable'])
+
+/**
+ * The {@link Session} both backends share, built on a Kysely instance. A
+ * backend subclasses it to say how to make a session for a transaction
+ * (`fork`) and which transaction options it supports.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * class SqliteSession<S> extends KyselySession<S> {
+ *   readonly dialect = 'sqlite'
+ *   protected fork(kysely: Kysely<S>, depth: number) { return new SqliteSession(kysely, this.scope, depth) }
+ * }
+ * ```
+ */
+export abstract class KyselySession<S> implements Session<S> {
+  abstract readonly dialect: Dialect
+  readonly kysely: Kysely<S>
+  /** The DB's shared state. */
+  protected readonly scope: SessionScope
+  /** 0 on the DB, 1 in a transaction, 2+ in savepoints. */
+  protected readonly depth: number
+
+  constructor(kysely: Kysely<S>, scope: SessionScope, depth = 0) {
+    this.kysely = kysely
+    this.scope = scope
+    this.depth = depth
+  }
+
+  /** Makes the session handed to a transaction's callback. */
+  protected abstract fork(kysely: Kysely<S>, depth: number): KyselySession<S>
+
+  /** Checks options of an outermost transaction; the default accepts PostgreSQL's. */
+  protected checkTransactionOptions(options: TransactionOptions): void {
+    if (options.isolationLevel !== undefined && !isolationLevels.has(options.isolationLevel)) {
+      throw new InvalidArgumentError(
+        `isolationLevel ${JSON.stringify(options.isolationLevel)} is not one of ${[...isolationLevels].join(', ')}`,
+      )
+    }
+  }
+
+  async query<R = Record<string, unknown>>(q: Query<R>): Promise<R[]> {
+    return (await this.#run(q)).rows
+  }
+
+  async queryOne<R = Record<string, unknown>>(q: Query<R>): Promise<R> {
+    const { rows } = await this.#run(q)
+    if (rows.length === 0) throw new NoRowsError()
+    return rows[0]!
+  }
+
+  async exec(q: Query<unknown>): Promise<Result> {
+    const { numAffectedRows, insertId } = await this.#run(q)
+    const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
+    return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
+  }
+
+  async transaction<T>(fn: (tx: Session<S>) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.#assertOpen()
+    if (typeof fn !== 'function') throw new InvalidArgumentError('transaction needs a function: db.transaction(async (tx) => { ... })')
+    if (this.depth > 0) {
+      if (options.isolationLevel !== undefined || options.readOnly !== undefined) {
+        throw new InvalidArgumentError('isolationLevel and readOnly apply to the outermost transaction only; a nested transaction is a savepoint')
+      }
+      return this.#savepoint(fn)
+    }
+    this.checkTransactionOptions(options)
+    let builder = this.kysely.transaction()
+    if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
+    if (options.readOnly !== undefined) builder = builder.setAccessMode(options.readOnly ? 'read only' : 'read write')
+    return builder.execute((trx: Transaction<S>) => fn(this.fork(trx, 1)))
+  }
+
+  async #savepoint<T>(fn: (tx: Session<S>) => Promise<T>): Promise<T> {
+    const name = sql.id(`liteorm_savepoint_${this.depth}`)
+    await sql`savepoint ${name}`.execute(this.kysely)
+    let result: T
+    try {
+      result = await fn(this.fork(this.kysely, this.depth + 1))
+    } catch (error) {
+      await sql`rollback to savepoint ${name}`.execute(this.kysely)
+      await sql`release savepoint ${name}`.execute(this.kysely)
+      throw error
+    }
+    await sql`release savepoint ${name}`.execute(this.kysely)
+    return result
+  }
+
+  #run<R>(q: Query<R>): Promise<QueryResult<R>> {
+    this.#assertOpen()
+    return this.kysely.executeQuery<R>(this.#compile(q))
+  }
+
+  #compile<R>(q: Query<R>): CompiledQuery<R> {
+    if (q === null || typeof q !== 'object') {
+      throw new InvalidArgumentError('query needs a Kysely query, a CompiledQuery or a sql`...` template')
+    }
+    if ('sql' in q && typeof q.sql === 'string' && 'parameters' in q) return q
+    if ('compile' in q && typeof q.compile === 'function') return (q as RawBuilder<R>).compile(this.kysely)
+    throw new InvalidArgumentError('query needs a Kysely query, a CompiledQuery or a sql`...` template')
+  }
+
+  #assertOpen(): void {
+    if (this.scope.closedError !== undefined) throw this.scope.closedError
+  }
+}

@@ -1,0 +1,98 @@
+import { InvalidArgumentError } from './errors.js'
+
+/** PostgreSQL truncates identifiers past 63 bytes (NAMEDATALEN - 1). */
+export const MAX_CHANNEL_BYTES = 63
+
+/** PostgreSQL rejects a NOTIFY payload of 8000 bytes or more. */
+export const MAX_PAYLOAD_BYTES = 7999
+
+const encoder = new TextEncoder()
+
+/**
+ * Checks a channel name against PostgreSQL's limits, which every backend
+ * applies so that code passing on one passes on the other. Throws
+ * {@link InvalidArgumentError} for a non-string, an empty name, a NUL byte
+ * or more than 63 bytes of UTF-8.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * assertValidChannel('jobs')            // ok
+ * assertValidChannel('é'.repeat(32))    // throws: 64 bytes
+ * ```
+ */
+export function assertValidChannel(channel: unknown): asserts channel is string {
+  if (typeof channel !== 'string') {
+    throw new InvalidArgumentError(`channel must be a string, got ${describe(channel)}`)
+  }
+  if (channel.length === 0) {
+    throw new InvalidArgumentError('channel must not be empty: pass a name such as "jobs"')
+  }
+  if (channel.includes('\0')) {
+    throw new InvalidArgumentError(`channel ${JSON.stringify(channel)} contains a NUL byte, which PostgreSQL cannot store: remove it`)
+  }
+  const bytes = encoder.encode(channel).length
+  if (bytes > MAX_CHANNEL_BYTES) {
+    throw new InvalidArgumentError(
+      `channel ${JSON.stringify(channel.slice(0, 20))}… is ${bytes} bytes of UTF-8; ` +
+        `PostgreSQL allows at most ${MAX_CHANNEL_BYTES}: use a shorter name`,
+    )
+  }
+}
+
+/**
+ * Checks a payload against PostgreSQL's limit. Throws
+ * {@link InvalidArgumentError} for a non-string, a NUL byte, or 8000 bytes
+ * of UTF-8 or more.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * assertValidPayload('{"id":1}')         // ok
+ * assertValidPayload('x'.repeat(8000))   // throws: send an id and read the row instead
+ * ```
+ */
+export function assertValidPayload(payload: unknown): asserts payload is string {
+  if (typeof payload !== 'string') {
+    throw new InvalidArgumentError(`payload must be a string, got ${describe(payload)}: serialise it first (JSON.stringify)`)
+  }
+  if (payload.includes('\0')) {
+    throw new InvalidArgumentError('payload contains a NUL byte, which PostgreSQL cannot send: remove it or encode the payload (base64)')
+  }
+  // Fast path: a string of n UTF-16 units is at most 3n bytes.
+  if (payload.length * 3 <= MAX_PAYLOAD_BYTES) return
+  const bytes = encoder.encode(payload).length
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new InvalidArgumentError(
+      `payload is ${bytes} bytes of UTF-8; PostgreSQL accepts less than ${MAX_PAYLOAD_BYTES + 1}: ` +
+        'send a key and read the data from a table instead',
+    )
+  }
+}
+
+/**
+ * Normalises the `channels` argument of `listen` into a list of distinct,
+ * valid names (an empty list is allowed: add channels later). Throws
+ * {@link InvalidArgumentError} on an invalid name.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * channelList('jobs')              // ['jobs']
+ * channelList(['a', 'b', 'a'])     // ['a', 'b']
+ * ```
+ */
+export function channelList(channels: string | readonly string[]): string[] {
+  const list = typeof channels === 'string' ? [channels] : channels
+  if (!Array.isArray(list)) {
+    throw new InvalidArgumentError(`channels must be a string or an array of strings, got ${describe(channels)}`)
+  }
+  for (const channel of list) assertValidChannel(channel)
+  return [...new Set(list)]
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value
+}

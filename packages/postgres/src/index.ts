@@ -1,0 +1,32 @@
+/**
+ * liteorm on PostgreSQL: `open` a DB, run typed queries, and LISTEN/NOTIFY
+ * with a listener that survives faults.
+ *
+ * @module
+ */
+export { open, type OpenOptions } from './open.js'
+export { pool } from './pool.js'
+export { notify } from './notify.js'
+export { listen } from './listen.js'
+export type { PostgresListenOptions } from './listen-options.js'
+export type { PostgresListener } from './postgres-listener.js'
+export type { PostgresDB, PostgresSession } from './postgres-session.js'
+export { sql } from '@liteorm/core'
+export {
+  BusyError,
+  CheckViolationError,
+  ClosedError,
+  ConnectionError,
+  ConstraintViolationError,
+  DeadlockError,
+  ForeignKeyViolationError,
+  InvalidArgumentError,
+  LiteormError,
+  NoRowsError,
+  NotNullViolationError,
+  QueryCanceledError,
+  RetryableError,
+  SerializationFailureError,
+  UniqueViolationError,
+} from '@liteorm/core'
+export type { DB, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

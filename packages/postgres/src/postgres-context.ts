@@ -1,0 +1,71 @@
+import { InvalidArgumentError, type ErrorMapper, type Session, type SessionScope } from '@liteorm/core'
+import type pg from 'pg'
+
+/** Something that is closed when its DB closes (a listener). */
+export interface DBResource {
+  close(): Promise<void>
+}
+
+/** What a PostgreSQL DB and all sessions made from it share. Internal. */
+export interface PostgresContext extends SessionScope {
+  readonly pool: pg.Pool
+  readonly mapError: ErrorMapper
+  /** Where the pool connects, without the password, for messages. */
+  readonly target: string
+  /** Listeners to close before the pool ends. */
+  readonly resources: Set<DBResource>
+}
+
+const contexts = new WeakMap<object, PostgresContext>()
+
+/**
+ * Links a session to its DB's context. Called by the session constructor.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * bindContext(this, context)
+ * ```
+ */
+export function bindContext(session: object, context: PostgresContext): void {
+  contexts.set(session, context)
+}
+
+/**
+ * The context of a PostgreSQL session, or `undefined` for a session of
+ * another backend (or any other value).
+ *
+ * ### Examples
+ *
+ * ```ts
+ * findContext(db)?.pool
+ * ```
+ */
+export function findContext(session: unknown): PostgresContext | undefined {
+  return typeof session === 'object' && session !== null ? contexts.get(session) : undefined
+}
+
+/**
+ * The context of a PostgreSQL session; throws {@link InvalidArgumentError}
+ * naming `operation` when `session` is not one, and the DB's `ClosedError`
+ * when it is closed.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const { pool } = requireContext(session, 'listen')
+ * ```
+ */
+export function requireContext(session: Session | unknown, operation: string): PostgresContext {
+  const context = findContext(session)
+  if (context === undefined) {
+    const dialect = typeof session === 'object' && session !== null && 'dialect' in session ? String(session.dialect) : undefined
+    throw new InvalidArgumentError(
+      dialect === undefined
+        ? `${operation} needs a DB from @liteorm/postgres's open(), got ${session === null ? 'null' : typeof session}`
+        : `${operation} from @liteorm/postgres needs a PostgreSQL session, got one on ${dialect}: use that backend's ${operation}`,
+    )
+  }
+  if (context.closedError !== undefined) throw context.closedError
+  return context
+}

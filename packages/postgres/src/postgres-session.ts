@@ -1,0 +1,67 @@
+import { ClosedError, KyselySession, type DB } from '@liteorm/core'
+import type { Kysely } from 'kysely'
+import { bindContext, type PostgresContext } from './postgres-context.js'
+
+/**
+ * A session on PostgreSQL: the DB itself, or a transaction made from it.
+ * Made by {@link open} and by `transaction`; not constructed directly.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await db.transaction(async (tx) => {          // tx is a PostgresSession
+ *   await tx.exec(sql`update jobs set state = 'done' where id = ${id}`)
+ *   await notify(tx, 'jobs', String(id))          // delivered at commit
+ * })
+ * ```
+ */
+export class PostgresSession<S> extends KyselySession<S> {
+  readonly dialect = 'postgres' as const
+  readonly #context: PostgresContext
+
+  constructor(kysely: Kysely<S>, context: PostgresContext, depth = 0) {
+    super(kysely, context, depth)
+    this.#context = context
+    bindContext(this, context)
+  }
+
+  protected fork(kysely: Kysely<S>, depth: number): PostgresSession<S> {
+    return new PostgresSession(kysely, this.#context, depth)
+  }
+}
+
+/**
+ * The DB {@link open} returns: a {@link PostgresSession} that owns the pool.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const db = open(process.env.DATABASE_URL!)
+ * await db.close()   // closes its listeners, then the pool
+ * ```
+ */
+export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
+  readonly #context: PostgresContext
+  #closing: Promise<void> | undefined
+
+  constructor(kysely: Kysely<S>, context: PostgresContext) {
+    super(kysely, context, 0)
+    this.#context = context
+  }
+
+  /**
+   * Closes every listener opened on this DB, then the pool. Idempotent: later
+   * calls return the same promise. Later queries reject with `ClosedError`.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    const context = this.#context
+    context.closedError = new ClosedError(`the DB for ${context.target} was closed: open a new one with open()`)
+    await Promise.allSettled([...context.resources].map((r) => r.close()))
+    await this.kysely.destroy()
+  }
+}

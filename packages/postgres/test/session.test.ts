@@ -1,10 +1,11 @@
 import { CompiledQuery } from 'kysely'
+import type { Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ClosedError, InvalidArgumentError, LiteormError, NoRowsError, open, pool, sql, type PostgresDB } from '@liteorm/postgres'
+import { ClosedError, InvalidArgumentError, LiteormError, NoRowsError, listen, notify, open, pool, sql, type PostgresDB } from '@liteorm/postgres'
 import { useDatabase } from '../../../test/use-database.js'
 
 interface Schema {
-  items: { id: number; name: string }
+  items: { id: Generated<number>; name: string }
 }
 
 let url: string
@@ -114,6 +115,13 @@ describe('Session on PostgreSQL', () => {
     })
     // @ts-expect-error: not an isolation level
     await expect(db.transaction(async () => 1, { isolationLevel: 'chaos' })).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
+  it('notify and listen accept a DB and a transaction typed with a schema', async () => {
+    const l = await listen(db, 'typed')
+    await db.transaction((tx) => notify(tx, 'typed', 'from a typed transaction'))
+    expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('from a typed transaction')
+    await l.close()
   })
 
   it('close() is idempotent and later calls reject with ClosedError', async () => {

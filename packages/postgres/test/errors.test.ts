@@ -142,10 +142,13 @@ describe('PostgreSQL errors are mapped into liteorm classes, provoked for real',
     const error = await db
       .transaction(async (tx: Session<Schema>) => {
         const { pid } = await tx.queryOne(sql<{ pid: number }>`select pg_backend_pid() as pid`)
-        const sleeping = tx.exec(sql`select pg_sleep(5)`)
+        const sleeping = tx.exec(sql`select pg_sleep(5)`).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
         await new Promise((r) => setTimeout(r, 100))
         await db.exec(sql`select pg_terminate_backend(${pid})`)
-        await sleeping
+        throw await sleeping
       })
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConnectionError)

@@ -68,6 +68,23 @@ describe('FaultProxy', () => {
     expect(await ended).toBe('error ECONNRESET')
   })
 
+  it('refuse() resets new connections at once and leaves open ones alone', async () => {
+    const s = await open()
+    proxy.refuse()
+    const refused = connect(proxy.port, '127.0.0.1')
+    const outcome = await new Promise<string>((resolve) => {
+      refused.on('data', () => resolve('data'))
+      refused.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`))
+      refused.on('close', () => resolve('closed'))
+      refused.write('hello?')
+    })
+    expect(outcome).toMatch(/error ECONNRESET|closed/)
+    s.write('still here')
+    expect(await nextData(s, 2000)).toBe('still here')
+    proxy.restore()
+    s.destroy()
+  })
+
   it('blackhole() stops forwarding without closing, for open and new connections; restore() lets traffic flow again', async () => {
     const s = await open()
     let closed = false

@@ -27,6 +27,7 @@ export class FaultProxy {
   readonly #targetPort: number
   readonly #pairs = new Set<Pair>()
   #blackholed = false
+  #refusing = false
 
   private constructor(server: Server, targetHost: string, targetPort: number) {
     this.#server = server
@@ -99,9 +100,18 @@ export class FaultProxy {
     }
   }
 
-  /** Forwards again; what waited in the sockets' buffers flows on. */
+  /**
+   * Resets every new connection as soon as it is accepted, as a server that
+   * is down does; open connections are left alone.
+   */
+  refuse(): void {
+    this.#refusing = true
+  }
+
+  /** Forwards again (ending `blackhole()` and `refuse()`); what waited in the sockets' buffers flows on. */
   restore(): void {
     this.#blackholed = false
+    this.#refusing = false
     for (const { client, upstream } of this.#pairs) {
       client.resume()
       upstream.resume()
@@ -118,6 +128,11 @@ export class FaultProxy {
   }
 
   #accept(client: Socket): void {
+    if (this.#refusing) {
+      client.on('error', () => undefined)
+      client.resetAndDestroy()
+      return
+    }
     const upstream = connect(this.#targetPort, this.#targetHost)
     const pair: Pair = { client, upstream }
     this.#pairs.add(pair)

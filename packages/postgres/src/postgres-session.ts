@@ -63,5 +63,8 @@ export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
     context.closedError = new ClosedError(`the DB for ${context.target} was closed: open a new one with open()`)
     await Promise.allSettled([...context.resources].map((r) => r.close()))
     await this.kysely.destroy()
+    // Kysely ends the pool only if it ever ran a query; a DB used just for
+    // listening would leave its idle connections open.
+    if (!context.pool.ending) await context.pool.end()
   }
 }

@@ -1,0 +1,111 @@
+import type { ListenerEvent } from '@liteorm/core'
+import { expect } from 'vitest'
+import pg from 'pg'
+
+/**
+ * Records a listener's events for a test and waits for them.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const events = new EventLog()
+ * const l = await listen(db, 'jobs', { onEvent: events.record })
+ * await events.next('reconnected')
+ * ```
+ */
+export class EventLog {
+  readonly events: ListenerEvent[] = []
+  #waiters: { type: ListenerEvent['type']; count: number; resolve: (e: ListenerEvent) => void }[] = []
+
+  readonly record = (event: ListenerEvent): void => {
+    this.events.push(event)
+    for (const w of [...this.#waiters]) {
+      if (this.count(w.type) >= w.count) {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1)
+        w.resolve(event)
+      }
+    }
+  }
+
+  /** The event types so far, in order. */
+  get types(): ListenerEvent['type'][] {
+    return this.events.map((e) => e.type)
+  }
+
+  count(type: ListenerEvent['type']): number {
+    return this.events.filter((e) => e.type === type).length
+  }
+
+  /** Resolves once `type` has happened `count` times in all since the listener started. */
+  next(type: ListenerEvent['type'], count = 1, timeoutMs = 20_000): Promise<ListenerEvent> {
+    if (this.count(type) >= count) return Promise.resolve(this.events.findLast((e) => e.type === type)!)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no '${type}' event #${count} within ${timeoutMs} ms; events: ${this.types.join(', ')}`)), timeoutMs)
+      this.#waiters.push({
+        type,
+        count,
+        resolve: (e) => {
+          clearTimeout(timer)
+          resolve(e)
+        },
+      })
+    })
+  }
+}
+
+/**
+ * Runs one statement as superuser on the server at `url`, outside any
+ * pool under test.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await admin(url, 'select pg_terminate_backend($1)', [pid])
+ * ```
+ */
+export async function admin<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query<R>(text, values)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * Terminates every backend whose `application_name` is `app`; returns how many.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const db = open({ connectionString: url, application_name: 'kill-me' })
+ * await killBackends(url, 'kill-me')
+ * ```
+ */
+export async function killBackends(url: string, app: string): Promise<number> {
+  const rows = await admin<{ ok: boolean }>(url, 'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1', [app])
+  return rows.filter((r) => r.ok).length
+}
+
+/**
+ * Waits until no backend with `application_name` = `app` is left on the
+ * server (connection hygiene), failing the test after `timeoutMs`.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await l.close(); await db.close()
+ * await expectNoBackends(url, 'scenario-1')
+ * ```
+ */
+export async function expectNoBackends(url: string, app: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let left: { pid: number; state: string | null }[] = []
+  do {
+    left = await admin(url, 'select pid, state from pg_stat_activity where application_name = $1', [app])
+    if (left.length === 0) return
+    await new Promise((r) => setTimeout(r, 50))
+  } while (Date.now() < deadline)
+  expect(left, `backends of ${app} still open`).toEqual([])
+}

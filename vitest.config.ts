@@ -18,5 +18,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The slow-consumer test measures live heap, after a forced collection.
+    execArgv: ['--expose-gc'],
   },
 })

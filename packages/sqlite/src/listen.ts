@@ -1,0 +1,51 @@
+import { channelList, type Session } from '@liteorm/core'
+import { listenerSettings, type SqliteListenOptions } from './listen-options.js'
+import { FileSource, MemorySource, type NotificationSource } from './notification-source.js'
+import { requireLink } from './sqlite-context.js'
+import { SqliteListener } from './sqlite-listener.js'
+
+/**
+ * Listens to `channels`, with PostgreSQL's LISTEN semantics, and resolves
+ * once the listener is in place and the first `onReset` has run: a
+ * notification committed after that is heard, none committed before.
+ * Channel names are exact and case-sensitive.
+ *
+ * On a file it hears commits of every process (and thread) on that file:
+ * this process's at once, others' within about `pollIntervalMs` (10 ms by
+ * default); it reads on a connection of its own. On `:memory:` it hears
+ * this DB only.
+ *
+ * Rejects with `InvalidArgumentError` (before any I/O) for an invalid
+ * channel or option, with `ClosedError` on a closed DB, with
+ * `ConnectionError` if the file cannot be opened again, and with what
+ * `onReset` threw if the first `onReset` fails.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const l = await listen(db, ['jobs', 'Audit'], {
+ *   onReset: async ({ reconnected }) => { await drainOutbox(db) },
+ * })
+ * for await (const n of l) handle(n)
+ * ```
+ */
+export async function listen<S>(db: Session<S>, channels: string | readonly string[], options?: SqliteListenOptions): Promise<SqliteListener> {
+  const list = channelList(channels)
+  const settings = listenerSettings(options)
+  const { context } = requireLink(db, 'listen')
+  let source: NotificationSource
+  try {
+    source = context.settings.memory ? new MemorySource(context) : new FileSource(context.settings)
+  } catch (error) {
+    throw context.mapError(error, 'connect')
+  }
+  let listener: SqliteListener
+  try {
+    listener = new SqliteListener(context, source, list, settings)
+  } catch (error) {
+    source.close()
+    throw context.mapError(error, 'connect')
+  }
+  await listener.start()
+  return listener
+}

@@ -1,0 +1,99 @@
+import { InvalidArgumentError, type ErrorMapper, type Session, type SessionScope } from '@liteorm/core'
+import type Database from 'better-sqlite3'
+import type { SqliteSettings } from './open-options.js'
+
+/** Something that is closed when its DB closes (a listener). */
+export interface DBResource {
+  close(): Promise<void>
+}
+
+/** What the transaction now open on the DB's connection has done. Internal. */
+export interface TransactionState {
+  /** Started with `readOnly: true`: `PRAGMA query_only` is on until it ends. */
+  readonly readOnly: boolean
+  /** It wrote notifications: listeners are woken when it commits. */
+  notified: boolean
+  /** It created the notifications tables: they exist once it commits. */
+  createdSchema: boolean
+}
+
+/** What an SQLite DB and all sessions made from it share. Internal. */
+export interface SqliteContext extends SessionScope {
+  /** The DB's one connection. */
+  readonly raw: Database.Database
+  readonly settings: SqliteSettings
+  readonly mapError: ErrorMapper
+  /** Identifies the database for commit signals: the file's device and inode, or a unique key for `:memory:`. */
+  readonly key: string
+  /** Listeners to close before the connection. */
+  readonly resources: Set<DBResource>
+  /** The transaction open on the connection, if any (one at a time: the connection is shared under a mutex). */
+  tx: TransactionState | undefined
+  /** The notifications tables are known to exist. */
+  schemaReady: boolean
+  /** When `notify` last pruned old notifications (ms since the epoch). */
+  lastPruneAt: number
+  /** `:memory:` only: the highest notification id committed so far. */
+  committedNotificationId: number
+}
+
+/** A session's link to its DB: the context, and whether it is a transaction. */
+export interface SessionLink {
+  readonly context: SqliteContext
+  /** 0 on the DB, 1 in a transaction, 2+ in savepoints. */
+  readonly depth: number
+}
+
+const links = new WeakMap<object, SessionLink>()
+
+/**
+ * Links a session to its DB's context. Called by the session constructor.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * bindContext(this, context, depth)
+ * ```
+ */
+export function bindContext(session: object, context: SqliteContext, depth: number): void {
+  links.set(session, { context, depth })
+}
+
+/**
+ * The link of an SQLite session, or `undefined` for a session of another
+ * backend (or any other value). Never throws.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * findLink(db)?.context.settings.filename
+ * ```
+ */
+export function findLink(session: unknown): SessionLink | undefined {
+  return typeof session === 'object' && session !== null ? links.get(session) : undefined
+}
+
+/**
+ * The link of an SQLite session; throws {@link InvalidArgumentError} naming
+ * `operation` when `session` is not one, and the DB's `ClosedError` when it
+ * is closed.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const { context, depth } = requireLink(session, 'notify')
+ * ```
+ */
+export function requireLink(session: Session | unknown, operation: string): SessionLink {
+  const link = findLink(session)
+  if (link === undefined) {
+    const dialect = typeof session === 'object' && session !== null && 'dialect' in session ? String(session.dialect) : undefined
+    throw new InvalidArgumentError(
+      dialect === undefined
+        ? `${operation} needs a DB from @liteorm/sqlite's open(), got ${session === null ? 'null' : typeof session}`
+        : `${operation} from @liteorm/sqlite needs an SQLite session, got one on ${dialect}: use that backend's ${operation}`,
+    )
+  }
+  if (link.context.closedError !== undefined) throw link.context.closedError
+  return link
+}

@@ -1,0 +1,118 @@
+import type Database from 'better-sqlite3'
+import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely'
+import { SqliteConnection } from './sqlite-connection.js'
+
+/** What the driver tells the rest of the backend about transactions. */
+export interface TransactionHooks {
+  /** A transaction began on the connection. */
+  began(readOnly: boolean): void
+  /** It committed. Called synchronously after COMMIT returned, before anything else can run on the connection. */
+  committed(): void
+  /** It rolled back (or was already gone). */
+  rolledBack(): void
+}
+
+/**
+ * The Kysely driver of an SQLite DB: one better-sqlite3 connection, shared
+ * under a mutex (a transaction holds it from BEGIN to COMMIT), with
+ * liteorm's transaction control:
+ *
+ * - A read-write transaction starts with `BEGIN IMMEDIATE`: it takes the
+ *   write lock at once (waiting up to the busy timeout), so it can never
+ *   fail half-way with `SQLITE_BUSY_SNAPSHOT` when it first writes.
+ * - A read-only one starts with `BEGIN DEFERRED` under `PRAGMA query_only`,
+ *   so it runs beside writers and any write in it fails.
+ * - ROLLBACK is skipped when SQLite already ended the transaction, so the
+ *   original error is the one reported.
+ *
+ * Its methods reject with better-sqlite3's errors; the dialect maps them.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const driver = new SqliteDriver(raw, { began() {}, committed() {}, rolledBack() {} })
+ * ```
+ */
+export class SqliteDriver implements Driver {
+  readonly #raw: Database.Database
+  readonly #connection: SqliteConnection
+  readonly #hooks: TransactionHooks
+  readonly #waiting: (() => void)[] = []
+  #locked = false
+  #readOnly = false
+
+  constructor(raw: Database.Database, hooks: TransactionHooks) {
+    this.#raw = raw
+    this.#connection = new SqliteConnection(raw)
+    this.#hooks = hooks
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#lock()
+    return this.#connection
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#unlock()
+  }
+
+  async beginTransaction(_connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const readOnly = settings.accessMode === 'read only'
+    if (readOnly) {
+      this.#raw.pragma('query_only = ON')
+      try {
+        this.#raw.exec('BEGIN DEFERRED')
+      } catch (error) {
+        this.#raw.pragma('query_only = OFF')
+        throw error
+      }
+    } else {
+      this.#raw.exec('BEGIN IMMEDIATE')
+    }
+    this.#readOnly = readOnly
+    this.#hooks.began(readOnly)
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.#raw.exec('COMMIT')
+    this.#end()
+    this.#hooks.committed()
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    try {
+      if (this.#raw.inTransaction) this.#raw.exec('ROLLBACK')
+    } finally {
+      this.#end()
+      this.#hooks.rolledBack()
+    }
+  }
+
+  /** Waits for the connection to be free (a running transaction ends first), then closes it. */
+  async destroy(): Promise<void> {
+    await this.#lock()
+    this.#connection.clear()
+    this.#raw.close()
+  }
+
+  #end(): void {
+    if (this.#readOnly) this.#raw.pragma('query_only = OFF')
+    this.#readOnly = false
+  }
+
+  #lock(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+
+  #unlock(): void {
+    const next = this.#waiting.shift()
+    if (next === undefined) this.#locked = false
+    else next()
+  }
+}

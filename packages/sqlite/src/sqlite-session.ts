@@ -1,0 +1,102 @@
+import { ClosedError, InvalidArgumentError, KyselySession, type DB, type TransactionOptions } from '@liteorm/core'
+import type { Kysely } from 'kysely'
+import { bindContext, type SqliteContext } from './sqlite-context.js'
+
+/**
+ * A session on SQLite: the DB itself, or a transaction made from it. Made by
+ * {@link open} and by `transaction`; not constructed directly.
+ *
+ * Transactions: SQLite runs every transaction serializable, so
+ * `isolationLevel` accepts `'serializable'` (or nothing) and rejects the
+ * others with `InvalidArgumentError`. A read-write transaction starts with
+ * `BEGIN IMMEDIATE`, taking the write lock at once (waiting up to the busy
+ * timeout, then `BusyError`); `readOnly: true` starts `BEGIN DEFERRED` under
+ * `PRAGMA query_only` for the transaction's duration, so it runs beside
+ * writers and any write in it fails (`LiteormError`, driverCode
+ * `SQLITE_READONLY`). Nested calls are savepoints.
+ *
+ * The DB has one connection, which a transaction holds until it ends: inside
+ * a transaction, use the `tx` it hands you, never the DB (that waits for the
+ * transaction to end, forever).
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await db.transaction(async (tx) => {            // tx is an SqliteSession
+ *   await tx.exec(sql`update jobs set state = 'done' where id = ${id}`)
+ *   await notify(tx, 'jobs', String(id))            // delivered at commit
+ * })
+ * ```
+ */
+export class SqliteSession<S> extends KyselySession<S> {
+  readonly dialect = 'sqlite' as const
+  readonly #context: SqliteContext
+
+  constructor(kysely: Kysely<S>, context: SqliteContext, depth = 0) {
+    super(kysely, context, depth)
+    this.#context = context
+    bindContext(this, context, depth)
+  }
+
+  protected fork(kysely: Kysely<S>, depth: number): SqliteSession<S> {
+    return new SqliteSession(kysely, this.#context, depth)
+  }
+
+  protected override checkTransactionOptions(options: TransactionOptions): void {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError(`transaction options must be an object such as { readOnly: true }, got ${options === null ? 'null' : typeof options}`)
+    }
+    if (options.isolationLevel !== undefined && options.isolationLevel !== 'serializable') {
+      throw new InvalidArgumentError(
+        `isolationLevel ${JSON.stringify(options.isolationLevel)} is not available on SQLite, which runs every transaction serializable: ` +
+          "leave it unset or pass 'serializable'",
+      )
+    }
+    if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+      throw new InvalidArgumentError(`readOnly must be true or false, got ${typeof options.readOnly}`)
+    }
+  }
+}
+
+/**
+ * The DB {@link open} returns: an {@link SqliteSession} that owns the
+ * connection.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const db = open('app.db')
+ * await db.close()   // closes its listeners, then the connection
+ * ```
+ */
+export class SqliteDB<S> extends SqliteSession<S> implements DB<S> {
+  readonly #context: SqliteContext
+  #closing: Promise<void> | undefined
+
+  constructor(kysely: Kysely<S>, context: SqliteContext) {
+    super(kysely, context, 0)
+    this.#context = context
+  }
+
+  /** The database file's absolute path, or `':memory:'`. */
+  get filename(): string {
+    return this.#context.settings.filename
+  }
+
+  /**
+   * Closes every listener opened on this DB, then the connection, after the
+   * transaction running on it (if any) ends. Idempotent: later calls return
+   * the same promise. Later queries reject with `ClosedError`.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    const context = this.#context
+    context.closedError = new ClosedError(`the DB for ${context.settings.filename} was closed: open a new one with open()`)
+    await Promise.allSettled([...context.resources].map((r) => r.close()))
+    await this.kysely.destroy()
+  }
+}

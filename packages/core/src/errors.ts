@@ -10,6 +10,7 @@
  * ├─ NoRowsError                 queryOne found nothing
  * ├─ ConnectionError             refused, broken or lost connection
  * ├─ QueryCanceledError          statement timeout or cancel request
+ * ├─ InvalidPayloadError         a typed channel received a payload it cannot parse
  * ├─ ConstraintViolationError    carries constraint / table / column
  * │  ├─ UniqueViolationError
  * │  ├─ ForeignKeyViolationError
@@ -312,5 +313,31 @@ export class DeadlockError extends RetryableError {
 export class BusyError extends RetryableError {
   constructor(message: string, options?: LiteormErrorOptions) {
     super(message, options, 'BUSY')
+  }
+}
+
+/**
+ * A notification on a typed channel carried a payload that does not parse or
+ * does not pass the channel's validation. It carries the raw text, so
+ * nothing is lost; the notification is not delivered as a value.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await subscribe(db, jobs, { handler, onError: (e) => {
+ *   if (e instanceof InvalidPayloadError) deadLetter(e.channel, e.payload)
+ * } })
+ * ```
+ */
+export class InvalidPayloadError extends LiteormError {
+  /** The channel it arrived on. */
+  readonly channel: string
+  /** The payload exactly as received. */
+  readonly payload: string
+
+  constructor(message: string, channel: string, payload: string, options?: LiteormErrorOptions) {
+    super(message, options, 'INVALID_PAYLOAD')
+    this.channel = channel
+    this.payload = payload
   }
 }

@@ -13,8 +13,8 @@ export interface NotificationQueueOptions {
   readonly onLowWater?: () => void
 }
 
-interface Waiter {
-  resolve(n: Notification): void
+interface Waiter<N> {
+  resolve(n: N): void
   reject(e: unknown): void
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
@@ -38,11 +38,11 @@ interface Waiter {
  * const n = await q.receive(AbortSignal.timeout(1000))
  * ```
  */
-export class NotificationQueue {
+export class NotificationQueue<N extends Notification = Notification> {
   readonly #options: NotificationQueueOptions
-  #items: Notification[] = []
+  #items: N[] = []
   #head = 0
-  #waiters: Waiter[] = []
+  #waiters: Waiter<N>[] = []
   #held = false
   #paused = false
   #ended: Error | undefined
@@ -62,7 +62,7 @@ export class NotificationQueue {
   }
 
   /** Delivers `n` to the oldest waiting `receive`, or queues it. Ignored once ended. */
-  push(n: Notification): void {
+  push(n: N): void {
     if (this.#ended !== undefined) return
     if (!this.#held && this.#waiters.length > 0) {
       this.#settle(this.#waiters.shift()!, n)
@@ -90,12 +90,12 @@ export class NotificationQueue {
    * Resolves with the next notification. An already-aborted signal rejects at
    * once and consumes nothing; aborting later rejects this call only.
    */
-  receive(signal?: AbortSignal): Promise<Notification> {
+  receive(signal?: AbortSignal): Promise<N> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (!this.#held && this.size > 0) return Promise.resolve(this.#take())
     if (this.#ended !== undefined) return Promise.reject(this.#ended)
-    return new Promise<Notification>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined }
+    return new Promise<N>((resolve, reject) => {
+      const waiter: Waiter<N> = { resolve, reject, signal, onAbort: undefined }
       if (signal !== undefined) {
         waiter.onAbort = () => {
           const i = this.#waiters.indexOf(waiter)
@@ -116,10 +116,7 @@ export class NotificationQueue {
   end(error: Error, { discard }: { discard: boolean }): void {
     if (this.#ended !== undefined) return
     this.#ended = error
-    if (discard) {
-      this.#items = []
-      this.#head = 0
-    }
+    if (discard) this.clear()
     this.#held = false
     const waiters = this.#waiters
     this.#waiters = []
@@ -127,19 +124,15 @@ export class NotificationQueue {
       if (this.size > 0) this.#settle(w, this.#take())
       else this.#fail(w, error)
     }
-    if (this.#paused) {
-      this.#paused = false
-      this.#options.onLowWater?.()
-    }
   }
 
   /**
    * An async iterator over `receive()`: it ends when the queue is ended with
    * a `ClosedError` and throws any other ending error.
    */
-  iterator(receive: () => Promise<Notification> = () => this.receive()): AsyncIterableIterator<Notification> {
+  iterator(receive: () => Promise<N> = () => this.receive()): AsyncIterableIterator<N> {
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined }
-    const iterator: AsyncIterableIterator<Notification> = {
+    const iterator: AsyncIterableIterator<N> = {
       next: () =>
         receive().then(
           (value) => ({ done: false, value }),
@@ -154,7 +147,19 @@ export class NotificationQueue {
     return iterator
   }
 
-  #take(): Notification {
+  /** Drops every queued notification and returns how many there were. */
+  clear(): number {
+    const dropped = this.size
+    this.#items = []
+    this.#head = 0
+    if (this.#paused) {
+      this.#paused = false
+      this.#options.onLowWater?.()
+    }
+    return dropped
+  }
+
+  #take(): N {
     const n = this.#items[this.#head]!
     this.#head++
     if (this.#head === this.#items.length) {
@@ -171,12 +176,12 @@ export class NotificationQueue {
     return n
   }
 
-  #settle(w: Waiter, n: Notification): void {
+  #settle(w: Waiter<N>, n: N): void {
     if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort)
     w.resolve(n)
   }
 
-  #fail(w: Waiter, error: Error): void {
+  #fail(w: Waiter<N>, error: Error): void {
     if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort)
     w.reject(error)
   }

@@ -8,10 +8,13 @@ export { open, type OpenOptions } from './open.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
 export { listen } from './listen.js'
+export { subscribe, subscriptionStatus } from './subscribe.js'
+export type { PostgresSubscription, SubscribeOptions, SubscriptionReset } from './subscription.js'
+export type { SubscriptionStatus } from './subscription-hub.js'
 export type { PostgresListenOptions } from './listen-options.js'
 export type { PostgresListener } from './postgres-listener.js'
 export type { PostgresDB, PostgresSession } from './postgres-session.js'
-export { sql } from '@liteorm/core'
+export { jsonChannel, sql } from '@liteorm/core'
 export {
   BusyError,
   CheckViolationError,
@@ -21,6 +24,7 @@ export {
   DeadlockError,
   ForeignKeyViolationError,
   InvalidArgumentError,
+  InvalidPayloadError,
   LiteormError,
   NoRowsError,
   NotNullViolationError,
@@ -29,4 +33,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { DB, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { Channel, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

@@ -1,6 +1,6 @@
 import { channelList, type Session } from '@liteorm/core'
 import { listenerSettings, type PostgresListenOptions } from './listen-options.js'
-import { requireContext } from './postgres-context.js'
+import { requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresListener } from './postgres-listener.js'
 
 /**
@@ -30,9 +30,22 @@ export async function listen<S>(
   options?: PostgresListenOptions,
 ): Promise<PostgresListener> {
   const list = channelList(channels)
-  const context = requireContext(db, 'listen')
+  return openListener(requireContext(db, 'listen'), list, options)
+}
+
+/**
+ * Starts a listener on `context`'s pool: the part of {@link listen} after
+ * the arguments are checked, shared with the subscription hub.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const listener = await openListener(context, ['jobs'], { onReset })
+ * ```
+ */
+export async function openListener(context: PostgresContext, channels: readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
   const settings = listenerSettings(options, context.pool.options.connectionTimeoutMillis || 10_000)
-  const listener = new PostgresListener(context, list, settings)
+  const listener = new PostgresListener(context, channels, settings)
   await listener.start()
   return listener
 }

@@ -1,15 +1,16 @@
-import { assertValidChannel, assertValidPayload, sql, type Session } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload, isChannel, sql, type Channel, type Session } from '@liteorm/core'
 import { requireContext } from './postgres-context.js'
 
 /**
  * Sends a notification with `SELECT pg_notify($1, $2)`: channel and payload
  * are bound, never interpolated, and the channel is exact and
  * case-sensitive. On a transaction it is delivered at commit, and not at all
- * on rollback.
+ * on rollback. On a typed channel ({@link jsonChannel}) the value is checked
+ * and serialised first.
  *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
- * one over 63 bytes, NUL bytes, or a payload of 8000 bytes or more; with
- * `ClosedError` on a closed DB.
+ * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more, or a value
+ * its typed channel rejects; with `ClosedError` on a closed DB.
  *
  * ### Examples
  *
@@ -19,11 +20,24 @@ import { requireContext } from './postgres-context.js'
  *   await tx.exec(sql`insert into jobs (id) values (${2})`)
  *   await notify(tx, 'jobs', '2')   // sent when the transaction commits
  * })
+ * const jobs = jsonChannel<{ id: number }>('jobs')
+ * await notify(db, jobs, { id: 3 })
  * ```
  */
-export async function notify<S>(session: Session<S>, channel: string, payload = ''): Promise<void> {
-  assertValidChannel(channel)
-  assertValidPayload(payload)
+export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
+export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
+export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
+  let name: string
+  let text: unknown
+  if (isChannel(channel)) {
+    name = channel.name
+    text = (channel as Channel<T>).serialize(payload as T)
+  } else {
+    name = channel
+    text = payload ?? ''
+  }
+  assertValidChannel(name)
+  assertValidPayload(text)
   requireContext(session, 'notify')
-  await session.exec(sql`select pg_notify(${channel}, ${payload})`)
+  await session.exec(sql`select pg_notify(${name}, ${text})`)
 }

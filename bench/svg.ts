@@ -1,0 +1,110 @@
+import type { BenchReport } from './report.js'
+import { bestPeer, LIBRARIES, type LibraryName, type RowSpec } from './workloads/workload.js'
+
+const COLORS: Readonly<Record<LibraryName, string>> = {
+  liteorm: '#2563eb',
+  pg: '#9ca3af',
+  'pg-listen': '#f59e0b',
+  'postgres.js': '#10b981',
+  Kysely: '#8b5cf6',
+  'better-sqlite3': '#ef4444',
+}
+
+const WIDTH = 960
+const LABEL = 300
+const BAR = 11
+const GAP = 10
+/** The x axis never runs past this relative performance; longer bars are clipped (▶). */
+const CAP = 2
+
+/**
+ * A hand-written SVG bar chart of every numeric row: per library, its
+ * performance relative to the best peer, oriented so that longer is better
+ * (value ÷ best for ↑ rows, best ÷ value for ↓ rows); 1.0 is the best
+ * peer. liteorm's bar is outlined green when all the row's targets are met,
+ * red when one is missed.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * writeFileSync('bench/results.svg', renderSvg(report))
+ * ```
+ */
+export function renderSvg(report: BenchReport): string {
+  const body: string[] = []
+  const bars = chartRows(report)
+  const axisMax = Math.min(CAP, Math.max(1.25, Math.ceil(Math.max(...bars.flatMap((r) => r.bars.map((b) => b.relative))) * 4) / 4))
+  const plotWidth = WIDTH - LABEL - 60
+  const x = (v: number): number => LABEL + (Math.min(v, axisMax) / axisMax) * plotWidth
+  let y = 56
+  for (const { row, verdict, bars: libs } of bars) {
+    const height = libs.length * (BAR + 2)
+    body.push(text(LABEL - 8, y + height / 2 + 4, `${row.title} (${row.unit} ${row.better === 'higher' ? '↑' : '↓'})`, 'end', 12))
+    libs.forEach(({ lib, relative }, i) => {
+      const top = y + i * (BAR + 2)
+      const stroke = lib === 'liteorm' && verdict !== undefined ? ` stroke="${verdict ? '#16a34a' : '#dc2626'}" stroke-width="2"` : ''
+      body.push(`<rect x="${LABEL}" y="${top}" width="${(x(relative) - LABEL).toFixed(1)}" height="${BAR}" fill="${COLORS[lib]}"${stroke}/>`)
+      body.push(text(x(relative) + 4, top + BAR - 1, `${relative.toFixed(2)}${relative > axisMax ? ' ▶' : ''}`, 'start', 10))
+    })
+    y += height + GAP
+  }
+  const height = y + 20
+  const ticks = Array.from({ length: Math.round(axisMax / 0.25) + 1 }, (_, i) => i * 0.25)
+  const grid = ticks.map(
+    (v) =>
+      `<line x1="${x(v)}" y1="44" x2="${x(v)}" y2="${y}" stroke="${v === 1 ? '#111827' : '#e5e7eb'}" stroke-width="${v === 1 ? 1.5 : 1}"/>` +
+      text(x(v), y + 14, v.toFixed(2), 'middle', 10),
+  )
+  const legend = LIBRARIES.map((lib, i) => {
+    const lx = LABEL + i * 105
+    return `<rect x="${lx}" y="24" width="10" height="10" fill="${COLORS[lib]}"/>${text(lx + 14, 33, lib, 'start', 11)}`
+  })
+  const title = `liteorm vs peers, relative to the best peer (longer is better; 1.0 = best peer) — ${report.cores} cores, PostgreSQL ${report.postgres}`
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    text(12, 16, title, 'start', 13),
+    ...legend,
+    ...grid,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n')
+}
+
+interface ChartRow {
+  readonly row: RowSpec
+  /** All targets met (true), one missed (false), none or not measured (undefined). */
+  readonly verdict: boolean | undefined
+  readonly bars: readonly { lib: LibraryName; relative: number }[]
+}
+
+/** The rows worth a chart, each library's figure relative to the best peer, longer = better. */
+function chartRows(report: BenchReport): ChartRow[] {
+  const rows: ChartRow[] = []
+  for (const { workload, cells } of report.results) {
+    for (const row of workload.rows) {
+      if (row.ratios === false) continue
+      const rowCells = cells[row.id] ?? {}
+      const best = bestPeer(rowCells, row.better)
+      const libs = LIBRARIES.filter((l) => workload.libraries.includes(l) && rowCells[l]?.value !== undefined)
+      if (best === undefined || libs.length === 0) continue
+      const outcomes = row.targets.map((t) => t.evaluate(rowCells))
+      const verdict = outcomes.length === 0 || outcomes.some((o) => o === undefined) ? undefined : outcomes.every((o) => o!.pass)
+      const bars = libs.map((lib) => {
+        const value = rowCells[lib]!.value!
+        return { lib, relative: row.better === 'higher' ? value / best.value : value === 0 ? CAP : best.value / value }
+      })
+      rows.push({ row, verdict, bars })
+    }
+  }
+  return rows
+}
+
+function text(x: number, y: number, content: string, anchor: 'start' | 'middle' | 'end', size: number): string {
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" text-anchor="${anchor}" font-size="${size}" fill="#111827">${escapeXml(content)}</text>`
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+}

@@ -95,7 +95,12 @@ export class SqliteListener implements Listener {
     this.#unsubscribe = onCommit(this.#context.key, this.#wake)
     try {
       this.#lastVersion = this.#source.dataVersion()
-      if (this.#lastVersion !== undefined) this.#timer = setInterval(this.#poll, this.#settings.pollIntervalMs)
+    } catch (error) {
+      await this.close()
+      throw this.#context.mapError(error, 'connect')
+    }
+    if (this.#lastVersion !== undefined) this.#timer = setInterval(this.#poll, this.#settings.pollIntervalMs)
+    try {
       await this.#settings.onReset?.(Object.freeze({ reconnected: false, channels: Object.freeze(this.channels) }))
     } catch (error) {
       await this.close()

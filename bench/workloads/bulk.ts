@@ -33,7 +33,8 @@ export const bulkWorkload: Workload = {
 
   async run(library, ctx) {
     const peer = notifyPeer(library)
-    const count = ctx.round < 0 ? Math.round(ctx.config.bulkCount * ctx.config.warmupFraction) : ctx.config.bulkCount
+    // The warm-up is a full-size run too: it is short, and the JIT needs it to settle every library's delivery path.
+    const count = ctx.config.bulkCount
     const channel = `bench_bulk_${ctx.tag}`
     const sender = await adminClient(ctx.url)
     let received = 0

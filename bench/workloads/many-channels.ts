@@ -39,7 +39,7 @@ export const manyChannelsWorkload: Workload = {
   async run(library, ctx) {
     const peer = notifyPeer(library)
     const { manyChannels } = ctx.config
-    const count = ctx.round < 0 ? Math.round(ctx.config.manyChannelsCount * ctx.config.warmupFraction) : ctx.config.manyChannelsCount
+    const count = ctx.config.manyChannelsCount // the warm-up runs full size too, as in bulk
     const channels = Array.from({ length: manyChannels }, (_, i) => `bench_mc_${ctx.tag}_${i}`)
     const sender = await adminClient(ctx.url)
     let received = 0

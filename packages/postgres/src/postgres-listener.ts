@@ -10,6 +10,7 @@ import {
   type ListenerEvent,
   type Notification,
 } from '@liteorm/core'
+import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import pg from 'pg'
 import { backoffDelay, sleep } from './backoff.js'
@@ -265,7 +266,7 @@ export class PostgresListener implements Listener {
     const link = this.#link
     if (link === undefined) return
     this.#link = undefined
-    link.client.removeListener('notification', this.#onNotification)
+    connectionOf(link.client).removeListener('notification', this.#onNotification)
     if (!link.ready || link.lost !== undefined || link.released) {
       this.#release(link, true)
       return
@@ -327,7 +328,6 @@ export class PostgresListener implements Listener {
       if (error === undefined || this.#closing.signal.aborted) return
       clearTimeout(this.#healthTimer)
       if (this.#link === link) this.#link = undefined
-      link.client.removeListener('notification', this.#onNotification)
       this.#release(link, true)
       this.#emit({ type: 'disconnected', error })
       if (this.#settings.reconnect === false) {
@@ -375,7 +375,8 @@ export class PostgresListener implements Listener {
       onError: (error) => link.markLost(this.#asConnectionError(error)),
       onEnd: () => link.markLost(new ConnectionError(`the connection to PostgreSQL at ${this.#context.target} ended`)),
     }
-    client.on('notification', this.#onNotification)
+    // Straight from the protocol connection: the client would only re-emit it.
+    connectionOf(client).on('notification', this.#onNotification)
     client.on('error', link.onError)
     client.on('end', link.onEnd)
     return link
@@ -385,7 +386,7 @@ export class PostgresListener implements Listener {
   #release(link: Link, destroy: boolean): void {
     if (link.released) return
     link.released = true
-    link.client.removeListener('notification', this.#onNotification)
+    connectionOf(link.client).removeListener('notification', this.#onNotification)
     link.client.removeListener('error', link.onError)
     link.client.removeListener('end', link.onEnd)
     if (destroy) {
@@ -488,8 +489,17 @@ export class PostgresListener implements Listener {
   }
 }
 
+/** node-postgres's protocol connection under a client: its socket, and the events it parses. */
+interface ProtocolConnection extends EventEmitter {
+  readonly stream: Socket
+}
+
+function connectionOf(client: pg.PoolClient): ProtocolConnection {
+  return (client as unknown as { connection: ProtocolConnection }).connection
+}
+
 function socketOf(client: pg.PoolClient): Socket {
-  return (client as unknown as { connection: { stream: Socket } }).connection.stream
+  return connectionOf(client).stream
 }
 
 function sameChannels(rows: readonly { channel: string }[], channels: ReadonlySet<string>): boolean {

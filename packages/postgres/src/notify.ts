@@ -1,5 +1,11 @@
-import { assertValidChannel, assertValidPayload, isChannel, sql, type Channel, type Session } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload, isChannel, type Channel, type Session } from '@liteorm/core'
+import { CompiledQuery } from 'kysely'
 import { requireContext } from './postgres-context.js'
+import { PostgresDB } from './postgres-session.js'
+
+const NOTIFY = 'select pg_notify($1, $2)'
+/** Prepared once per connection: later notifies skip the server's parse. */
+const NOTIFY_STATEMENT = 'liteorm_notify'
 
 /**
  * Sends a notification with `SELECT pg_notify($1, $2)`: channel and payload
@@ -38,6 +44,19 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   }
   assertValidChannel(name)
   assertValidPayload(text)
-  requireContext(session, 'notify')
-  await session.exec(sql`select pg_notify(${name}, ${text})`)
+  const context = requireContext(session, 'notify')
+  if (!(session instanceof PostgresDB)) {
+    await session.exec(CompiledQuery.raw(NOTIFY, [name, text])) // on the transaction's connection
+    return
+  }
+  const client = await context.pool.connect().catch((error: unknown) => {
+    throw context.mapError(error, 'connect')
+  })
+  try {
+    await client.query({ name: NOTIFY_STATEMENT, text: NOTIFY, values: [name, text] })
+  } catch (error) {
+    throw context.mapError(error, 'query')
+  } finally {
+    client.release() // a broken connection is not queryable any more, and the pool drops it
+  }
 }

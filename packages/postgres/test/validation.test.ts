@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidArgumentError, listen, notify, open, type PostgresDB } from '@liteorm/postgres'
+import { ConnectionError, InvalidArgumentError, listen, notify, open, type PostgresDB } from '@liteorm/postgres'
 import { freePort } from '../../../test/postgres-server.js'
 import { useDatabase } from '../../../test/use-database.js'
 
@@ -50,6 +50,11 @@ describe('bad input is answered with InvalidArgumentError before any I/O', () =>
       expect((error as Error).message).toMatch(message)
     })
   }
+
+  it('valid input on the unreachable server does reach I/O, and fails with ConnectionError', async () => {
+    await expect(notify(unreachable, 'jobs', 'x')).rejects.toBeInstanceOf(ConnectionError)
+    await expect(listen(unreachable, 'jobs')).rejects.toBeInstanceOf(ConnectionError)
+  })
 
   it('listen() and unlisten() on a live listener reject bad channels too', async () => {
     const l = await listen(db, 'valid')

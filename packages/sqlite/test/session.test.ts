@@ -55,6 +55,9 @@ describe('exec on SQLite', () => {
 
   it('a write with RETURNING reports its rows, and rowsAffected counts them', async () => {
     expect(await db.query(sql<{ name: string }>`insert into items (name) values ('r1'), ('r2') returning name`)).toEqual([{ name: 'r1' }, { name: 'r2' }])
+    const inserted = await db.exec(sql`insert into items (id, name) values (2000, 'r3') returning id`)
+    expect(inserted).toEqual({ rowsAffected: 1, insertId: 2000n })
+    await db.exec(sql`delete from items where id = 2000`)
     const result = await db.exec(sql`update items set name = name || '!' where name in ('r1', 'r2') returning id`)
     expect(result.rowsAffected).toBe(2)
     expect(result.insertId).toBeUndefined()

@@ -1,4 +1,4 @@
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely'
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 
 /** Turns a driver's error into a liteorm error; `phase` says whether it happened while connecting. */
 export type ErrorMapper = (error: unknown, phase: 'connect' | 'query') => Error
@@ -58,12 +58,36 @@ class ErrorMappingDriver implements Driver {
     return this.#inner.rollbackTransaction(this.#unwrap(connection)).catch(this.#rethrow('query'))
   }
 
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.#savepointStep('savepoint', connection, name, compile)
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.#savepointStep('rollbackToSavepoint', connection, name, compile)
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.#savepointStep('releaseSavepoint', connection, name, compile)
+  }
+
   releaseConnection(connection: DatabaseConnection): Promise<void> {
     return this.#inner.releaseConnection(this.#unwrap(connection))
   }
 
   destroy(): Promise<void> {
     return this.#inner.destroy()
+  }
+
+  /** Kysely's controlled-transaction savepoints, when the inner driver has them. */
+  #savepointStep(
+    step: 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint',
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    const inner = this.#inner[step]
+    if (inner === undefined) return Promise.reject(new Error(`the ${step} step is not supported by this dialect's driver`))
+    return inner.call(this.#inner, this.#unwrap(connection), name, compile).catch(this.#rethrow('query'))
   }
 
   #unwrap(connection: DatabaseConnection): DatabaseConnection {

@@ -43,6 +43,9 @@ export abstract class KyselySession<S> implements Session<S> {
 
   /** Checks options of an outermost transaction; the default accepts PostgreSQL's. */
   protected checkTransactionOptions(options: TransactionOptions): void {
+    if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+      throw new InvalidArgumentError(`readOnly must be true or false, got ${typeof options.readOnly}`)
+    }
     if (options.isolationLevel !== undefined && !isolationLevels.has(options.isolationLevel)) {
       throw new InvalidArgumentError(
         `isolationLevel ${JSON.stringify(options.isolationLevel)} is not one of ${[...isolationLevels].join(', ')}`,

@@ -117,6 +117,22 @@ describe('Session on PostgreSQL', () => {
     await expect(db.transaction(async () => 1, { isolationLevel: 'chaos' })).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  it("Kysely's controlled transactions and their savepoints work through session.kysely", async () => {
+    const before = await count()
+    const trx = await db.kysely.startTransaction().execute()
+    await trx.insertInto('items').values({ name: 'kept by savepoint' }).execute()
+    const sp = await trx.savepoint('sp').execute()
+    await sp.insertInto('items').values({ name: 'rolled back to savepoint' }).execute()
+    const back = await sp.rollbackToSavepoint('sp').execute()
+    await back.commit().execute()
+    expect(await count()).toBe(before + 1)
+  })
+
+  it('readOnly must be a boolean', async () => {
+    // @ts-expect-error: not a boolean
+    await expect(db.transaction(async () => 1, { readOnly: 'yes' })).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
   it('notify and listen accept a DB and a transaction typed with a schema', async () => {
     const l = await listen(db, 'typed')
     await db.transaction((tx) => notify(tx, 'typed', 'from a typed transaction'))

@@ -5,6 +5,8 @@ export interface BenchConfig {
   readonly rounds: number
   /** Notifications sent in one commit by the bulk workload. */
   readonly bulkCount: number
+  /** Commits per library and round in the bulk workload (the run reports their median). */
+  readonly bulkRepeats: number
   /** How long the 4 concurrent senders send, per library and round. */
   readonly concurrentMs: number
   /** Latency samples per library and round. */
@@ -46,9 +48,10 @@ const FULL: BenchConfig = {
   mode: 'full',
   rounds: 3,
   bulkCount: 100_000,
+  bulkRepeats: 3,
   concurrentMs: 2000,
   latencySamples: 2000,
-  reconnectKills: 5,
+  reconnectKills: 9,
   manyChannels: 1000,
   manyChannelsCount: 100_000,
   sessionMs: 1500,
@@ -63,7 +66,7 @@ const QUICK: BenchConfig = {
   rounds: 1,
   concurrentMs: 1000,
   latencySamples: 500,
-  reconnectKills: 3,
+  reconnectKills: 5,
   manyChannelsCount: 50_000,
   sessionMs: 600,
   warmupFraction: 0.2,

@@ -22,6 +22,8 @@ export interface BenchReport {
   /** 1-minute load average at the start and at the end: other work on the machine makes figures noisy. */
   readonly load: readonly [number, number]
   readonly results: readonly WorkloadResult[]
+  /** Stray errors (unhandled rejections) and where they happened; they do not stop the run. */
+  readonly incidents: readonly string[]
 }
 
 /** One evaluated target. */
@@ -115,7 +117,8 @@ export function renderSummary(report: BenchReport): string {
   const misses = missed.map((c) => `${c.row.title}: ${c.outcome!.detail}`)
   return (
     `targets: ${met.length} met, ${missed.length} missed${unknown > 0 ? `, ${unknown} not measured` : ''}` +
-    (misses.length > 0 ? `\nmissed:\n  - ${misses.join('\n  - ')}` : '')
+    (misses.length > 0 ? `\nmissed:\n  - ${misses.join('\n  - ')}` : '') +
+    (report.incidents.length > 0 ? `\nincidents (did not stop the run):\n  - ${report.incidents.join('\n  - ')}` : '')
   )
 }
 
@@ -157,8 +160,8 @@ ${renderSummary(report)}
 
 ${report.results.map(({ workload }) => `- **${workload.title}** — ${workload.method}`).join('\n')}
 
-Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications; concurrent senders ${config.concurrentMs} ms per run;
-latency ${config.latencySamples} samples per run; many channels ${config.manyChannels.toLocaleString('en-US')} channels,
+Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications, ${config.bulkRepeats} commits per run; concurrent senders
+${config.concurrentMs} ms per run; latency ${config.latencySamples} samples per run; reconnect ${config.reconnectKills} kills per run; many channels ${config.manyChannels.toLocaleString('en-US')} channels,
 ${config.manyChannelsCount.toLocaleString('en-US')} notifications; session ${config.sessionMs} ms per operation and run.
 
 ## LISTEN/NOTIFY idioms
@@ -173,7 +176,14 @@ ${idioms.join('\n')}
 pnpm bench            # full: ${config.rounds} rounds, writes bench/RESULTS.md and bench/results.svg
 pnpm bench --quick    # one round, smaller sizes, under 2 minutes; writes nothing
 pnpm bench --only=bulk,latency
+pnpm bench --quick --only=concurrent --libs=liteorm   # one library, e.g. under node --cpu-prof (see below)
 DATABASE_URL=postgres://… pnpm bench   # against your server
+\`\`\`
+
+CPU profile of one library on one workload (\`--cpu-prof\` is not allowed in \`NODE_OPTIONS\`):
+
+\`\`\`sh
+node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=source bench/run.ts --quick --only=bulk --libs=liteorm
 \`\`\`
 `
 }

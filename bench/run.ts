@@ -10,10 +10,10 @@ import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { providePostgres } from '../test/postgres-server.js'
-import { parseArgs, usage, type BenchConfig, type WorkloadId } from './config.js'
+import { parseArgs, usage, type BenchConfig, type CliOptions, type WorkloadId } from './config.js'
 import { median } from './measure.js'
 import { renderHeader, renderMarkdown, renderSummary, renderTable, type BenchReport, type WorkloadResult } from './report.js'
-import { serverVersion, withAdmin } from './server.js'
+import { isolatedDatabases, leftoverBackends, serverVersion, withAdmin } from './server.js'
 import { renderSvg } from './svg.js'
 import { bulkWorkload } from './workloads/bulk.js'
 import { concurrentWorkload } from './workloads/concurrent.js'
@@ -22,7 +22,7 @@ import { manyChannelsWorkload } from './workloads/many-channels.js'
 import { reconnectWorkload } from './workloads/reconnect.js'
 import { sessionWorkload } from './workloads/session.js'
 import { sqliteWorkload } from './workloads/sqlite.js'
-import { LIBRARIES, type Cell, type LibraryName, type RowCells, type Workload } from './workloads/workload.js'
+import { LIBRARIES, type Cell, type LibraryName, type RowCells, type RunContext, type Workload } from './workloads/workload.js'
 
 const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
   bulk: bulkWorkload,
@@ -36,6 +36,20 @@ const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
 
 /** Set when a run failed: the table shows the gap and the process exits non-zero. */
 let failures = 0
+/** Which workload and library is running, to attribute stray errors. */
+let running = 'startup'
+/**
+ * Unhandled rejections raised while a library ran (a peer losing track of a
+ * query on a killed connection, say): reported under the table rather than
+ * crashing the run.
+ */
+const incidents: string[] = []
+
+process.on('unhandledRejection', (reason: unknown) => {
+  const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)
+  incidents.push(`${running}: unhandled rejection (${message})`)
+  log(`[${running}] unhandled rejection: ${message}`)
+})
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
@@ -54,12 +68,7 @@ async function main(): Promise<void> {
   try {
     const postgres = await withAdmin(server.url, serverVersion)
     log(`PostgreSQL ${postgres} from ${server.source}`)
-    const results: WorkloadResult[] = []
-    for (const id of options.only) {
-      const workload = WORKLOADS[id]
-      const libraries = workload.libraries.filter((l) => options.libraries?.includes(l) ?? true)
-      if (libraries.length > 0) results.push(await runWorkload({ ...workload, libraries }, server.url, options.config))
-    }
+    const results = await runWorkloads(server.url, options)
     const report: BenchReport = {
       config: options.config,
       cores: cpus().length,
@@ -71,19 +80,48 @@ async function main(): Promise<void> {
       seconds: (performance.now() - start) / 1000,
       load: [loadAtStart, loadavg()[0]!],
       results,
+      incidents,
     }
     console.log(`\n${renderHeader(report)}\n\n${renderTable(report)}\n\n${renderSummary(report)}`)
-    if (options.write && failures === 0) {
-      writeFileSync(fileURLToPath(new URL('RESULTS.md', import.meta.url)), renderMarkdown(report))
-      writeFileSync(fileURLToPath(new URL('results.svg', import.meta.url)), renderSvg(report))
-      console.log('\nwrote bench/RESULTS.md and bench/results.svg')
-    } else if (options.write) {
-      console.log(`\n${failures} run(s) failed: bench/RESULTS.md and bench/results.svg left as they were`)
-    }
+    if (options.write) writeOutputs(report)
   } finally {
     await server.stop()
   }
   if (failures > 0) process.exitCode = 1
+}
+
+/** Runs the workloads asked for, each on its libraries, checking for leaked connections after each. */
+async function runWorkloads(url: string, options: CliOptions): Promise<WorkloadResult[]> {
+  const databases = await isolatedDatabases(url, LIBRARIES.length)
+  if (!databases.isolated) log('could not create databases: libraries measured together share one database')
+  try {
+    const results: WorkloadResult[] = []
+    for (const id of options.only) {
+      const workload = WORKLOADS[id]
+      const libraries = workload.libraries.filter((l) => options.libraries?.includes(l) ?? true)
+      if (libraries.length === 0) continue
+      results.push(await runWorkload({ ...workload, libraries }, url, databases.urls, options.config))
+      const left = await leftoverBackends(url)
+      if (left.length > 0) {
+        failures++
+        log(`[${id}] LEAK: connections still open after the workload: ${left.join(', ')}`)
+      }
+    }
+    return results
+  } finally {
+    await databases.drop()
+  }
+}
+
+/** Writes bench/RESULTS.md and bench/results.svg, unless a run failed. */
+function writeOutputs(report: BenchReport): void {
+  if (failures > 0) {
+    console.log(`\n${failures} run(s) failed: bench/RESULTS.md and bench/results.svg left as they were`)
+    return
+  }
+  writeFileSync(fileURLToPath(new URL('RESULTS.md', import.meta.url)), renderMarkdown(report))
+  writeFileSync(fileURLToPath(new URL('results.svg', import.meta.url)), renderSvg(report))
+  console.log('\nwrote bench/RESULTS.md and bench/results.svg')
 }
 
 /**
@@ -91,23 +129,36 @@ async function main(): Promise<void> {
  * order each round so no library always runs first (or last), and combines
  * the rounds: the median of numbers, the first round's text.
  */
-async function runWorkload(workload: Workload, url: string, config: BenchConfig): Promise<WorkloadResult> {
+async function runWorkload(workload: Workload, url: string, databases: readonly string[], config: BenchConfig): Promise<WorkloadResult> {
   const teardown = await workload.setup?.(url, config)
   const runs: Partial<Record<string, Partial<Record<LibraryName, Cell[]>>>> = {}
+  const record = (library: LibraryName, result: Record<string, Cell | undefined> | undefined): void => {
+    for (const [row, cell] of Object.entries(result ?? {})) {
+      if (cell === undefined) continue
+      const byLibrary = (runs[row] ??= {})
+      ;(byLibrary[library] ??= []).push(cell)
+    }
+  }
   try {
     const libraries = workload.libraries
-    for (const library of libraries) {
-      await attempt(workload, library, { url, config, round: -1, tag: tagOf(library, 'w') })
+    if (workload.runAll !== undefined) {
+      await attemptAll(workload, libraries, { url, databases, config, round: -1, tag: `all_w_${process.pid}` })
+    } else {
+      for (const library of libraries) await attempt(workload, library, { url, databases, config, round: -1, tag: tagOf(library, 'w') })
     }
     for (let round = 0; round < config.rounds; round++) {
       const order = libraries.map((_, i) => libraries[(i + round) % libraries.length]!)
-      for (const library of order) {
-        const result = await attempt(workload, library, { url, config, round, tag: tagOf(library, String(round)) })
-        for (const [row, cell] of Object.entries(result ?? {})) {
-          if (cell === undefined) continue
-          const byLibrary = (runs[row] ??= {})
-          ;(byLibrary[library] ??= []).push(cell)
+      if (workload.runAll !== undefined) {
+        const results = await attemptAll(workload, order, { url, databases, config, round, tag: `all_${round}_${process.pid}` })
+        for (const library of order) {
+          record(library, results?.[library])
+          log(`[${workload.id}] round ${round + 1}/${config.rounds} ${library}: ${summarize(results?.[library])}`)
         }
+        continue
+      }
+      for (const library of order) {
+        const result = await attempt(workload, library, { url, databases, config, round, tag: tagOf(library, String(round)) })
+        record(library, result)
         log(`[${workload.id}] round ${round + 1}/${config.rounds} ${library}: ${summarize(result)}`)
       }
     }
@@ -127,12 +178,28 @@ async function runWorkload(workload: Workload, url: string, config: BenchConfig)
   return { workload, cells }
 }
 
-async function attempt(workload: Workload, library: LibraryName, ctx: Parameters<Workload['run']>[1]): Promise<Record<string, Cell | undefined> | undefined> {
+async function attempt(workload: Workload, library: LibraryName, ctx: RunContext): Promise<Record<string, Cell | undefined> | undefined> {
+  running = `${workload.id} / ${library}${ctx.round < 0 ? ' (warm-up)' : ` (round ${ctx.round + 1})`}`
   try {
-    return await workload.run(library, ctx)
+    return await workload.run!(library, ctx)
   } catch (error) {
     failures++
     log(`[${workload.id}] ${library} ${ctx.round < 0 ? 'warm-up' : `round ${ctx.round + 1}`} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    return undefined
+  }
+}
+
+async function attemptAll(
+  workload: Workload,
+  libraries: readonly LibraryName[],
+  ctx: RunContext,
+): Promise<Partial<Record<LibraryName, Record<string, Cell | undefined>>> | undefined> {
+  running = `${workload.id} / all libraries${ctx.round < 0 ? ' (warm-up)' : ` (round ${ctx.round + 1})`}`
+  try {
+    return await workload.runAll!(libraries, ctx)
+  } catch (error) {
+    failures++
+    log(`[${workload.id}] ${ctx.round < 0 ? 'warm-up' : `round ${ctx.round + 1}`} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
     return undefined
   }
 }

@@ -93,3 +93,79 @@ export async function sendInOneCommit(client: pg.Client, channels: readonly stri
     ])
   }
 }
+
+/** `application_name` patterns of every connection the bench and its libraries open. */
+const BENCH_APPS = ['%bench%']
+
+/**
+ * Waits up to `timeoutMs` for every bench connection to be gone from the
+ * server (closing is asynchronous on the server side) and returns the
+ * application names still connected — a leak when not empty. The admin
+ * client running the check is excluded.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const left = await leftoverBackends(url) // [] when everything was closed
+ * ```
+ */
+export async function leftoverBackends(url: string, timeoutMs = 3000): Promise<string[]> {
+  return withAdmin(url, async (client) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const { rows } = await client.query<{ app: string }>(
+        'select application_name as app from pg_stat_activity where application_name like any($1) and pid <> pg_backend_pid()',
+        [BENCH_APPS],
+      )
+      if (rows.length === 0 || Date.now() > deadline) return rows.map((r) => r.app)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })
+}
+
+/** Databases made for one bench run; `drop()` removes them. */
+export interface IsolatedDatabases {
+  /** One URL per database (all the same URL when they could not be created). */
+  readonly urls: readonly string[]
+  /** Whether they are separate databases (false: the user may not create databases). */
+  readonly isolated: boolean
+  drop(): Promise<void>
+}
+
+/**
+ * Creates `count` empty databases next to the one at `url`, so libraries
+ * measured at the same time do not share a database: PostgreSQL wakes
+ * every listening backend of a database on each NOTIFY, so listeners in
+ * one database slow each other down. Falls back to `url` itself, `count`
+ * times, when the user may not create databases.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const dbs = await isolatedDatabases(url, 4)
+ * try { … dbs.urls[0] … } finally { await dbs.drop() }
+ * ```
+ */
+export async function isolatedDatabases(url: string, count: number): Promise<IsolatedDatabases> {
+  const names = Array.from({ length: count }, (_, i) => `liteorm_bench_${process.pid}_${i}`)
+  try {
+    await withAdmin(url, async (client) => {
+      for (const name of names) await client.query(`create database ${name}`)
+    })
+  } catch {
+    await dropDatabases(url, names).catch(() => undefined)
+    return { urls: names.map(() => url), isolated: false, drop: async () => {} }
+  }
+  const urls = names.map((name) => {
+    const u = new URL(url)
+    u.pathname = `/${name}`
+    return u.toString()
+  })
+  return { urls, isolated: true, drop: () => dropDatabases(url, names) }
+}
+
+async function dropDatabases(url: string, names: readonly string[]): Promise<void> {
+  await withAdmin(url, async (client) => {
+    for (const name of names) await client.query(`drop database if exists ${name} with (force)`)
+  })
+}

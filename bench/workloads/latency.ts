@@ -1,8 +1,11 @@
 import { deferred, percentile, within } from '../measure.js'
 import { NOTIFY_LIBRARIES, notifyPeer } from '../peers/all.js'
-import type { BenchSenders } from '../peers/notify-peer.js'
+import type { BenchListener, BenchSenders } from '../peers/notify-peer.js'
 import { rawPgPeer } from '../peers/raw-pg.js'
-import { ratioTarget, type RowSpec, type Workload } from './workload.js'
+import { LIBRARIES, ratioTarget, type LibraryName, type RowSpec, type RunResult, type Workload } from './workload.js'
+
+/** Untimed sends per library and sender before timing: lazily connecting libraries connect here. */
+const WARM_SENDS = 20
 
 /** Waits for one expected delivery. */
 class Waiter {
@@ -24,23 +27,25 @@ class Waiter {
   }
 }
 
-/** `samples` one-at-a-time round trips from `senders` to the listener; times in ms. */
-async function sample(senders: BenchSenders, waiter: Waiter, channel: string, samples: number, what: string): Promise<number[]> {
-  const times: number[] = []
-  for (let i = 0; i < samples; i++) {
-    const payload = String(i)
-    const received = waiter.expect(channel, payload)
-    const start = performance.now()
-    const sending = senders.send(0, channel, payload)
-    const at = await within(received, 10_000, `${what}: sample ${i}`)
-    await sending
-    times.push(at - start)
-  }
-  return times
+/** One library's listener, its own sender and its samples. */
+interface Subject {
+  readonly library: LibraryName
+  readonly waiter: Waiter
+  readonly listener: BenchListener
+  readonly own: { readonly channel: string; readonly senders: BenchSenders; readonly times: number[] }
+  /** The raw pg sender, the same kind for every library (on the library's database). */
+  readonly shared: { readonly channel: string; readonly senders: BenchSenders; readonly times: number[] }
 }
 
-/** Untimed sends before each phase: lazily connecting libraries connect here, not in the first sample. */
-const WARM_SENDS = 20
+/** One round trip: from just before the sending call to the consumer's receipt, in ms. */
+async function once(senders: BenchSenders, waiter: Waiter, channel: string, payload: string, what: string): Promise<number> {
+  const received = waiter.expect(channel, payload)
+  const start = performance.now()
+  const sending = senders.send(0, channel, payload)
+  const at = await within(received, 10_000, what)
+  await sending
+  return at - start
+}
 
 const p99Target = [ratioTarget({ against: 'best', better: 'lower', ratio: 'value', op: '<=', limit: 1.1 })]
 
@@ -53,14 +58,18 @@ const ROWS: readonly RowSpec[] = [
 
 /**
  * Latency: one notification at a time, timed from just before the sending
- * call to the consumer's receipt; p50 and p99 over `latencySamples`
- * samples. Measured twice per run: with the library's own notify (one
- * sender) and with the same raw pg client for everyone (receiving side only).
+ * call to the consumer's receipt; p50 and p99 over `latencySamples` samples
+ * per library. Two senders per library: its own notify (one connection)
+ * and a raw pg client, the same for all (receiving side only). Every
+ * library's listener is open at once, each on its own database, and the
+ * samples are interleaved —
+ * library by library, own then shared, the order rotating — so a noisy
+ * moment on the machine hits every library alike.
  *
  * ### Examples
  *
  * ```ts
- * const r = await latencyWorkload.run('liteorm', ctx) // { 'latency-p50': { value: 0.21 }, 'latency-p99': …, … }
+ * const r = await latencyWorkload.runAll!(['liteorm', 'pg'], ctx) // { liteorm: { 'latency-p50': …, … }, pg: … }
  * ```
  */
 export const latencyWorkload: Workload = {
@@ -69,39 +78,72 @@ export const latencyWorkload: Workload = {
   method:
     'One notification at a time, from before the sending call to receipt by the consumer; p50 and p99 in ms. ' +
     "Own notify: the library's notify on one sender connection (liteorm notify(db) on a pool of 1, pg select pg_notify($1, $2), " +
-    'pg-listen subscriber.notify, postgres.js sql.notify). Same pg sender: one raw pg client for every library.',
+    'pg-listen subscriber.notify, postgres.js sql.notify). Same pg sender: one raw pg client for every library. ' +
+    'All listeners are open at once, each library on its own database (PostgreSQL wakes every listening backend of a database ' +
+    'on each NOTIFY), and samples are interleaved library by library, so machine noise is shared.',
   libraries: NOTIFY_LIBRARIES,
   rows: ROWS,
 
-  async run(library, ctx) {
-    const peer = notifyPeer(library)
-    // The warm-up needs enough calls for the JIT to optimize each library's path; 1 000 at least.
+  async runAll(libraries, ctx) {
+    // The warm-up needs enough calls for the JIT to optimize each library's path: 1 000 at least.
     const samples = ctx.round < 0 ? Math.max(1000, Math.round(ctx.config.latencySamples * ctx.config.warmupFraction)) : ctx.config.latencySamples
-    const own = `bench_lat_${ctx.tag}`
-    const shared = `bench_lats_${ctx.tag}`
-    const waiter = new Waiter()
-    const listener = await peer.listen(ctx.url, [own, shared], waiter.onNotification)
+    const subjects: Subject[] = []
     try {
-      const result: Record<string, { value: number }> = {}
-      const phases = [
-        { prefix: 'latency', channel: own, open: () => peer.senders(ctx.url, 1) },
-        { prefix: 'latency-shared', channel: shared, open: () => rawPgPeer.senders(ctx.url, 1) },
-      ]
-      if (ctx.round % 2 === 1) phases.reverse()
-      for (const p of phases) {
-        const senders = await p.open()
-        try {
-          await sample(senders, waiter, p.channel, WARM_SENDS, `${p.prefix} on ${library}: connecting`)
-          const times = await sample(senders, waiter, p.channel, samples, `${p.prefix} on ${library}`)
-          result[`${p.prefix}-p50`] = { value: percentile(times, 50) }
-          result[`${p.prefix}-p99`] = { value: percentile(times, 99) }
-        } finally {
+      for (const library of libraries) {
+        // Each library on its own database: PostgreSQL wakes every listener of a database on each NOTIFY.
+        const url = ctx.databases[LIBRARIES.indexOf(library)] ?? ctx.url
+        const waiter = new Waiter()
+        const own = `bench_lat_${ctx.tag}`
+        const sharedChannel = `bench_lats_${ctx.tag}`
+        const listener = await notifyPeer(library).listen(url, [own, sharedChannel], waiter.onNotification)
+        const close = async (): Promise<void> => void (await listener.close())
+        const senders = await notifyPeer(library).senders(url, 1).catch(async (error: unknown) => {
+          await close()
+          throw error
+        })
+        const shared = await rawPgPeer.senders(url, 1).catch(async (error: unknown) => {
+          await close()
           await senders.close()
+          throw error
+        })
+        subjects.push({ library, waiter, listener, own: { channel: own, senders, times: [] }, shared: { channel: sharedChannel, senders: shared, times: [] } })
+      }
+      for (const s of subjects) {
+        for (let k = 0; k < WARM_SENDS; k++) {
+          await once(s.own.senders, s.waiter, s.own.channel, `w${k}`, `latency on ${s.library}: connecting`)
+          await once(s.shared.senders, s.waiter, s.shared.channel, `w${k}`, `latency on ${s.library}: connecting`)
         }
       }
-      return result
+      for (let i = 0; i < samples; i++) {
+        for (let j = 0; j < subjects.length; j++) {
+          const s = subjects[(i + j) % subjects.length]!
+          const payload = String(i)
+          const what = `latency on ${s.library}: sample ${i}`
+          if (i % 2 === 0) {
+            s.own.times.push(await once(s.own.senders, s.waiter, s.own.channel, payload, what))
+            s.shared.times.push(await once(s.shared.senders, s.waiter, s.shared.channel, payload, what))
+          } else {
+            s.shared.times.push(await once(s.shared.senders, s.waiter, s.shared.channel, payload, what))
+            s.own.times.push(await once(s.own.senders, s.waiter, s.own.channel, payload, what))
+          }
+        }
+      }
+      const results: Partial<Record<LibraryName, RunResult>> = {}
+      for (const s of subjects) {
+        results[s.library] = {
+          'latency-p50': { value: percentile(s.own.times, 50) },
+          'latency-p99': { value: percentile(s.own.times, 99) },
+          'latency-shared-p50': { value: percentile(s.shared.times, 50) },
+          'latency-shared-p99': { value: percentile(s.shared.times, 99) },
+        }
+      }
+      return results
     } finally {
-      await listener.close()
+      for (const s of subjects) {
+        await s.listener.close()
+        await s.own.senders.close()
+        await s.shared.senders.close()
+      }
     }
   },
 }

@@ -2,7 +2,8 @@ import type pg from 'pg'
 import { deferred, median, sleep, within } from '../measure.js'
 import { NOTIFY_LIBRARIES, notifyPeer } from '../peers/all.js'
 import { adminClient, terminateBackends } from '../server.js'
-import { ratioTarget, type RowCells, type Target, type Workload } from './workload.js'
+import type { BenchListener } from '../peers/notify-peer.js'
+import { LIBRARIES, ratioTarget, type LibraryName, type RowCells, type RunResult, type Target, type Workload } from './workload.js'
 
 /** How long a library may take to deliver again after the kill before it counts as dead. */
 const GIVE_UP_MS = 6000
@@ -76,9 +77,10 @@ class Timeline {
 }
 
 /**
- * Reconnect gap: while one raw `pg` client sends a notification every
- * millisecond, the listener's backend is terminated (`pg_terminate_backend`
- * by application_name). Reports the time from the kill being issued to the
+ * Reconnect gap: every library listens at once, each on its own database,
+ * where a raw `pg` client notifies its channel every millisecond; each listener's
+ * backend in turn is terminated (`pg_terminate_backend` by
+ * application_name), `reconnectKills` times per round. Reports the time from the kill being issued to the
  * first delivery on the new connection (the first after a hole in the
  * sequence), and whether the library told the consumer in-band: it
  * signalled between the kill and that delivery, and it held delivery until
@@ -88,15 +90,16 @@ class Timeline {
  * ### Examples
  *
  * ```ts
- * const r = await reconnectWorkload.run('postgres.js', ctx) // { 'reconnect-gap': { value: 14.2 }, 'gap-signal': { text: 'signal, not held' } }
+ * const r = await reconnectWorkload.runAll!(['liteorm', 'pg-listen'], ctx) // { liteorm: { 'reconnect-gap': { value: 9.8 }, … }, … }
  * ```
  */
 export const reconnectWorkload: Workload = {
   id: 'reconnect',
   title: 'Reconnect gap',
   method:
-    'A raw pg client sends one notification every 1 ms (payload = sequence number); the listener backend is terminated ' +
-    '(pg_terminate_backend by application_name), several times per run (median per run). Gap = from issuing the kill to the first delivery on the new connection ' +
+    'All listeners are open at once, each library on its own database, where a raw pg client notifies its channel every 1 ms ' +
+    '(payload = sequence number). ' +
+    'Each listener backend in turn is terminated (pg_terminate_backend by application_name), several times per run (median per run). Gap = from issuing the kill to the first delivery on the new connection ' +
     '(the first delivery after a hole in the sequence); "lost" = the size of that hole. ' +
     '"In-band" = the library signalled the consumer between the kill and that delivery AND waited for the consumer\'s ' +
     're-sync hook (100 ms, second kill in round 0) before delivering again. Library defaults for reconnect.',
@@ -112,55 +115,94 @@ export const reconnectWorkload: Workload = {
     { id: 'gap-signal', title: 'gap reported in-band', unit: '', better: 'higher', targets: [aloneInBand()] },
   ],
 
-  async run(library, ctx) {
-    const peer = notifyPeer(library)
-    const app = `bench_rc_${ctx.tag}`.slice(0, 63)
-    const channel = `bench_rc_${ctx.tag}`
-    const timeline = new Timeline()
-    let resync: () => Promise<void> = async () => {}
-    const listener = await peer.listen(ctx.url, [channel], timeline.onNotification, {
-      appName: app,
-      onSignal: timeline.onSignal,
-      onResync: () => resync(),
-    })
+  async runAll(libraries, ctx) {
     const admin = await adminClient(ctx.url)
-    const sender = await adminClient(ctx.url, 'bench-rc-sender')
-    let seq = 0
-    let sending = false
-    const ticker = setInterval(() => {
-      if (sending) return // one statement at a time; a tick is skipped if the last one is still running
-      sending = true
-      sender.query('select pg_notify($1, $2)', [channel, String(seq++)]).then(
-        () => void (sending = false),
-        () => void (sending = false),
-      )
-    }, 1)
+    const subjects: Subject[] = []
+    let ticker: NodeJS.Timeout | undefined
     try {
+      for (const [i, library] of libraries.entries()) {
+        // Each library on its own database: PostgreSQL wakes every listener of a database on each NOTIFY.
+        const url = ctx.databases[LIBRARIES.indexOf(library)] ?? ctx.url
+        const timeline = new Timeline()
+        const subject: Subject = {
+          library,
+          timeline,
+          app: `bench_rc_${i}_${ctx.tag}`.slice(0, 63),
+          channel: `bench_rc_${ctx.tag}`,
+          resync: async () => {},
+          outcomes: [],
+          listener: undefined,
+          sender: await adminClient(url, 'bench-rc-sender'),
+          sending: false,
+        }
+        subjects.push(subject)
+        subject.listener = await notifyPeer(library).listen(url, [subject.channel], timeline.onNotification, {
+          appName: subject.app,
+          onSignal: timeline.onSignal,
+          onResync: () => subject.resync(),
+        })
+      }
+      // Every millisecond, each library's sender notifies its channel with the same sequence number.
+      let seq = 0
+      ticker = setInterval(() => {
+        const payload = String(seq++)
+        for (const s of subjects) {
+          if (s.sending) continue // one statement at a time; a tick is skipped if the last one is still running
+          s.sending = true
+          s.sender.query('select pg_notify($1, $2)', [s.channel, payload]).then(
+            () => void (s.sending = false),
+            () => void (s.sending = false),
+          )
+        }
+      }, 1)
       const kills = ctx.round < 0 ? 1 : ctx.config.reconnectKills
-      const outcomes: KillOutcome[] = []
       for (let k = 0; k < kills; k++) {
-        await within(timeline.steady(20), 5000, `reconnect on ${library}: steady delivery`)
-        const outcome = await killOnce(admin, app, timeline, library)
-        outcomes.push(outcome)
-        if (outcome.gapMs === undefined) break // the listener is dead for good
+        for (let j = 0; j < subjects.length; j++) {
+          const s = subjects[(k + j) % subjects.length]!
+          if (s.outcomes.some((o) => o.gapMs === undefined)) continue // dead for good
+          await within(s.timeline.steady(20), 5000, `reconnect on ${s.library}: steady delivery`)
+          s.outcomes.push(await killOnce(admin, s.app, s.timeline, s.library))
+        }
       }
-      const gaps = outcomes.flatMap((o) => (o.gapMs === undefined ? [] : [o.gapMs]))
-      const first = outcomes[0]!
-      if (gaps.length < outcomes.length) {
-        return { 'reconnect-gap': { text: `none in ${GIVE_UP_MS / 1000} s` }, 'gap-signal': { text: 'no: client dies' } }
+      const results: Partial<Record<LibraryName, RunResult>> = {}
+      for (const s of subjects) {
+        const gaps = s.outcomes.flatMap((o) => (o.gapMs === undefined ? [] : [o.gapMs]))
+        if (gaps.length < s.outcomes.length) {
+          results[s.library] = { 'reconnect-gap': { text: `none in ${GIVE_UP_MS / 1000} s` }, 'gap-signal': { text: 'no: client dies' } }
+          continue
+        }
+        const gap = { value: median(gaps)!, text: `${median(s.outcomes.map((o) => o.lost))} lost` }
+        if (ctx.round !== 0) {
+          results[s.library] = { 'reconnect-gap': gap }
+          continue
+        }
+        const held = await probeHold(admin, s, (fn) => (s.resync = fn))
+        results[s.library] = { 'reconnect-gap': gap, 'gap-signal': { text: inBandText(s, held) } }
       }
-      const lost = median(outcomes.map((o) => o.lost))!
-      const gap = { value: median(gaps)!, text: `${lost} lost` }
-      if (ctx.round !== 0) return { 'reconnect-gap': gap }
-      const held = await probeHold(admin, app, timeline, library, (fn) => (resync = fn))
-      return { 'reconnect-gap': gap, 'gap-signal': { text: inBandText(first, held) } }
+      return results
     } finally {
       clearInterval(ticker)
-      await listener.close()
-      await sender.end()
+      for (const s of subjects) {
+        await s.listener?.close()
+        await s.sender.end()
+      }
       await admin.end()
     }
   },
+}
+
+/** One library in the reconnect workload. */
+interface Subject {
+  readonly library: LibraryName
+  readonly timeline: Timeline
+  readonly app: string
+  readonly channel: string
+  resync: () => Promise<void>
+  readonly outcomes: KillOutcome[]
+  listener: BenchListener | undefined
+  /** A raw pg client on the library's database, notifying its channel every millisecond. */
+  readonly sender: pg.Client
+  sending: boolean
 }
 
 async function killOnce(admin: pg.Client, app: string, timeline: Timeline, library: string): Promise<KillOutcome> {
@@ -183,13 +225,8 @@ async function killOnce(admin: pg.Client, app: string, timeline: Timeline, libra
  * whether no notification was delivered while it ran (`undefined` when the
  * library never called it).
  */
-async function probeHold(
-  admin: pg.Client,
-  app: string,
-  timeline: Timeline,
-  library: string,
-  setResync: (fn: () => Promise<void>) => void,
-): Promise<boolean | undefined> {
+async function probeHold(admin: pg.Client, subject: Subject, setResync: (fn: () => Promise<void>) => void): Promise<boolean | undefined> {
+  const { timeline, library, app } = subject
   await within(timeline.steady(20), 5000, `reconnect on ${library}: steady delivery`)
   const hook: { start?: number; end?: number } = {}
   setResync(async () => {
@@ -204,8 +241,13 @@ async function probeHold(
   return !timeline.received.some((at) => at > start && at < end)
 }
 
-function inBandText(first: KillOutcome, held: boolean | undefined): string {
-  if (!first.signalled) return 'no signal'
+function inBandText(subject: Subject, held: boolean | undefined): string {
+  const first = subject.outcomes[0]
+  if (first === undefined) return 'not measured'
+  if (!first.signalled) {
+    const late = subject.timeline.signals.some((s) => s.at > (first.firstAt ?? Infinity))
+    return late ? 'signal after first delivery, not held' : 'no signal'
+  }
   if (held === undefined) return 'signal, no re-sync hook'
   return held ? 'yes: signal + held for re-sync' : 'signal, not held'
 }

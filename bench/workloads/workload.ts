@@ -50,6 +50,12 @@ export interface RunContext {
   readonly round: number
   /** A name unique to this run of this library (channels, application_name). */
   readonly tag: string
+  /**
+   * URLs of separate databases on the same server, one per library, for the
+   * workloads that run libraries at the same time (`runAll`); each is `url`
+   * when databases could not be created.
+   */
+  readonly databases: readonly string[]
 }
 
 /** A workload's figures from one run of one library: row id → cell. */
@@ -57,9 +63,10 @@ export type RunResult = Record<string, Cell | undefined>
 
 /**
  * A benchmark workload: the rows it reports, the libraries it runs, and
- * how one library runs once. The orchestrator warms each library up, then
- * runs every library once per round in rotating order, and reports the
- * median per cell.
+ * how they run. The orchestrator warms each library up, then runs every
+ * library once per round in rotating order (`run`), or all of them together
+ * with their samples interleaved (`runAll`), and reports the median per
+ * cell over the rounds.
  */
 export interface Workload {
   readonly id: WorkloadId
@@ -71,7 +78,13 @@ export interface Workload {
   /** Prepares shared state (tables); the returned function undoes it. */
   setup?(url: string, config: BenchConfig): Promise<() => Promise<void>>
   /** Runs `library` once; with `ctx.round === -1` it is an untimed warm-up (smaller sizes). */
-  run(library: LibraryName, ctx: RunContext): Promise<RunResult>
+  run?(library: LibraryName, ctx: RunContext): Promise<RunResult>
+  /**
+   * Runs every library in one go, interleaving their samples (in the given
+   * order, rotating), so a noisy moment on the machine hits all of them
+   * alike. For short samples: latency, reconnect.
+   */
+  runAll?(libraries: readonly LibraryName[], ctx: RunContext): Promise<Partial<Record<LibraryName, RunResult>>>
 }
 
 /** The best peer's (not liteorm's) numeric cell in `cells`, by `better`. */

@@ -6,6 +6,7 @@ import { statSync } from 'node:fs'
 import { openSettings, type OpenOptions, type SqliteSettings } from './open-options.js'
 import type { SqliteContext } from './sqlite-context.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import { SqliteDriver } from './sqlite-driver.js'
 import { createSqliteErrorMapper } from './sqlite-error-mapper.js'
 import { SqliteDB } from './sqlite-session.js'
 import { transactionHooks } from './transaction-hooks.js'
@@ -53,8 +54,9 @@ export function open<S = unknown>(filenameOrOptions: string | OpenOptions): Sqli
     lastPruneAt: 0,
     committedNotificationId: 0,
   }
-  const kysely = new Kysely<S>({ dialect: withErrorMapping(sqliteDialect(raw, transactionHooks(context)), mapError) })
-  return new SqliteDB(kysely, context)
+  const driver = new SqliteDriver(raw, transactionHooks(context))
+  const kysely = new Kysely<S>({ dialect: withErrorMapping(sqliteDialect(raw, driver), mapError) })
+  return new SqliteDB(kysely, context, driver)
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Result } from '@liteorm/core'
 import type Database from 'better-sqlite3'
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { statementKind } from './statement-kind.js'
@@ -7,8 +8,14 @@ const STATEMENT_CACHE_SIZE = 200
 
 interface Prepared {
   readonly statement: Database.Statement<unknown[]>
+  /** It returns rows (SELECT, or a write with RETURNING). */
+  readonly reader: boolean
+  /** It does not write. */
+  readonly readonly: boolean
   /** INSERT or REPLACE: reports `insertId`. */
   readonly inserts: boolean
+  /** When it was last used, on the connection's clock of uses. */
+  used: number
 }
 
 /**
@@ -19,16 +26,21 @@ interface Prepared {
  * that inserted rows, `insertId` = SQLite's `last_insert_rowid()`, exact as a
  * bigint. Errors are better-sqlite3's own; the dialect maps them.
  *
+ * {@link run}, {@link first} and {@link exec} do the same synchronously, for
+ * the DB's statements that run at once (see `SqliteDriver.takeNow`).
+ *
  * ### Examples
  *
  * ```ts
  * const connection = new SqliteConnection(raw)
  * await connection.executeQuery(CompiledQuery.raw('insert into t (x) values (?)', [1])) // { numAffectedRows: 1n, insertId: 1n, rows: [] }
+ * connection.first('select x from t where x = ?', [1])                              // { x: 1 }
  * ```
  */
 export class SqliteConnection implements DatabaseConnection {
   readonly #raw: Database.Database
   readonly #cache = new Map<string, Prepared>()
+  #uses = 0
   #lastRowid: Database.Statement<[], bigint> | undefined
 
   constructor(raw: Database.Database) {
@@ -36,11 +48,15 @@ export class SqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const { statement, inserts } = this.#prepare(compiledQuery.sql)
-    const parameters = compiledQuery.parameters as unknown[]
-    if (statement.reader) {
+    return this.run<R>(compiledQuery.sql, compiledQuery.parameters)
+  }
+
+  /** Runs one statement and reports what {@link executeQuery} reports. Throws better-sqlite3's error. */
+  run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
+    const { statement, reader, readonly, inserts } = this.#prepare(sql)
+    if (reader) {
       const rows = statement.all(parameters) as R[]
-      if (statement.readonly) return { rows }
+      if (readonly) return { rows }
       const numAffectedRows = BigInt(rows.length)
       if (!inserts || rows.length === 0) return { rows, numAffectedRows }
       return { rows, numAffectedRows, insertId: this.#lastInsertRowid() }
@@ -49,6 +65,35 @@ export class SqliteConnection implements DatabaseConnection {
     const numAffectedRows = BigInt(changes)
     if (!inserts || changes === 0) return { rows: [], numAffectedRows }
     return { rows: [], numAffectedRows, insertId: BigInt(lastInsertRowid) }
+  }
+
+  /**
+   * Runs one statement and returns its first row, `undefined` when it
+   * returns none; a statement that only reads stops at that row, any other
+   * runs to the end. Throws better-sqlite3's error.
+   */
+  first<R>(sql: string, parameters: readonly unknown[]): R | undefined {
+    const { statement, reader, readonly } = this.#prepare(sql)
+    if (reader && readonly) return statement.get(parameters) as R | undefined
+    return this.run<R>(sql, parameters).rows[0]
+  }
+
+  /**
+   * Runs one statement and reports `{ rowsAffected, insertId? }` as a
+   * session's `exec` does: rows changed (0 for a statement that only reads;
+   * for `... RETURNING`, rows returned) and `insertId` for an INSERT or
+   * REPLACE that inserted rows. Throws better-sqlite3's error.
+   */
+  exec(sql: string, parameters: readonly unknown[]): Result {
+    const { statement, reader, inserts } = this.#prepare(sql)
+    if (reader) {
+      const { numAffectedRows, insertId } = this.run(sql, parameters)
+      const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
+      return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
+    }
+    const { changes, lastInsertRowid } = statement.run(parameters)
+    const rowsAffected = Number(changes)
+    return !inserts || rowsAffected === 0 ? { rowsAffected } : { rowsAffected, insertId: BigInt(lastInsertRowid) }
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
@@ -74,18 +119,36 @@ export class SqliteConnection implements DatabaseConnection {
   #prepare(sql: string): Prepared {
     const cached = this.#cache.get(sql)
     if (cached !== undefined) {
-      this.#cache.delete(sql)
-      this.#cache.set(sql, cached)
+      cached.used = ++this.#uses
       return cached
     }
     const statement = this.#raw.prepare<unknown[]>(sql)
     // Writes report lastInsertRowid as an exact bigint; rows read keep plain numbers.
     if (!statement.reader) statement.safeIntegers(true)
     const kind = statementKind(sql)
-    const prepared: Prepared = { statement, inserts: kind === 'insert' || kind === 'replace' }
+    const prepared: Prepared = {
+      statement,
+      reader: statement.reader,
+      readonly: statement.readonly,
+      inserts: kind === 'insert' || kind === 'replace',
+      used: ++this.#uses,
+    }
+    if (this.#cache.size >= STATEMENT_CACHE_SIZE) this.#evictLeastRecent()
     this.#cache.set(sql, prepared)
-    if (this.#cache.size > STATEMENT_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!)
     return prepared
+  }
+
+  /** Drops the statement used longest ago: a scan, on a miss of a full cache only, so a hit costs no reordering. */
+  #evictLeastRecent(): void {
+    let oldest: string | undefined
+    let oldestUse = Infinity
+    for (const [sql, { used }] of this.#cache) {
+      if (used < oldestUse) {
+        oldest = sql
+        oldestUse = used
+      }
+    }
+    if (oldest !== undefined) this.#cache.delete(oldest)
   }
 
   #lastInsertRowid(): bigint {

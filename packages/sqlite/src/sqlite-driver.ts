@@ -25,7 +25,10 @@ export interface TransactionHooks {
  * - ROLLBACK is skipped when SQLite already ended the transaction, so the
  *   original error is the one reported.
  *
- * Its methods reject with better-sqlite3's errors; the dialect maps them.
+ * The DB also takes the connection synchronously with {@link takeNow} for a
+ * statement that runs at once, outside Kysely, when no one holds it or is
+ * on the way to it. Its methods reject with better-sqlite3's errors; the
+ * dialect maps them.
  *
  * ### Examples
  *
@@ -40,6 +43,14 @@ export class SqliteDriver implements Driver {
   readonly #waiting: (() => void)[] = []
   #locked = false
   #readOnly = false
+  /**
+   * Kysely is starting the driver: the calls that wait for its start ask for
+   * the connection only once it is done, in the same run of microtasks.
+   * Until the next turn of the event loop, {@link takeNow} refuses, so no
+   * one overtakes them. (Once started, Kysely asks for the connection
+   * synchronously, within the call that wants it.)
+   */
+  #starting = false
 
   constructor(raw: Database.Database, hooks: TransactionHooks) {
     this.#raw = raw
@@ -47,7 +58,12 @@ export class SqliteDriver implements Driver {
     this.#hooks = hooks
   }
 
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    this.#starting = true
+    setImmediate(() => {
+      this.#starting = false
+    })
+  }
 
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#lock()
@@ -88,6 +104,24 @@ export class SqliteDriver implements Driver {
       this.#end()
       this.#hooks.rolledBack()
     }
+  }
+
+  /**
+   * The connection, held at once, when no one holds it or waits for it (nor
+   * is still on the way to it through Kysely's start-up); `undefined`
+   * otherwise, and the caller goes through Kysely, which queues. A caller
+   * that got it runs its statement synchronously and then calls
+   * {@link giveBack}.
+   */
+  takeNow(): SqliteConnection | undefined {
+    if (this.#locked || this.#starting) return undefined
+    this.#locked = true
+    return this.#connection
+  }
+
+  /** Gives back the connection {@link takeNow} handed out, to the next waiter if any. */
+  giveBack(): void {
+    this.#unlock()
   }
 
   /** Waits for the connection to be free (a running transaction ends first), then closes it. */

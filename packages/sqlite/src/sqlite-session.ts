@@ -9,7 +9,9 @@ import {
   type TransactionOptions,
 } from '@liteorm/core'
 import type { Kysely } from 'kysely'
+import { DirectPath } from './direct-path.js'
 import { bindContext, type SqliteContext } from './sqlite-context.js'
+import type { SqliteDriver } from './sqlite-driver.js'
 import { assertOutsideTransactionOf, inTransactionOf } from './transaction-scope.js'
 
 /**
@@ -97,7 +99,9 @@ export class SqliteSession<S> extends KyselySession<S> {
 
 /**
  * The DB {@link open} returns: an {@link SqliteSession} that owns the
- * connection.
+ * connection. Its `query`, `queryOne` and `exec` run at once, synchronously,
+ * when the connection is free (see {@link DirectPath}), and through Kysely,
+ * waiting their turn, when it is not.
  *
  * ### Examples
  *
@@ -108,11 +112,25 @@ export class SqliteSession<S> extends KyselySession<S> {
  */
 export class SqliteDB<S> extends SqliteSession<S> implements DB<S> {
   readonly #context: SqliteContext
+  readonly #direct: DirectPath
   #closing: Promise<void> | undefined
 
-  constructor(kysely: Kysely<S>, context: SqliteContext) {
+  constructor(kysely: Kysely<S>, context: SqliteContext, driver: SqliteDriver) {
     super(kysely, context, 0)
     this.#context = context
+    this.#direct = new DirectPath(driver, kysely, context)
+  }
+
+  override query<R = Record<string, unknown>>(q: Query<R>): Promise<R[]> {
+    return this.#direct.rows(q) ?? super.query(q)
+  }
+
+  override queryOne<R = Record<string, unknown>>(q: Query<R>): Promise<R> {
+    return this.#direct.first(q) ?? super.queryOne(q)
+  }
+
+  override exec(q: Query<unknown>): Promise<Result> {
+    return this.#direct.exec(q) ?? super.exec(q)
   }
 
   /** The database file's absolute path, or `':memory:'`. */

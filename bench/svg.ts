@@ -10,8 +10,9 @@ const COLORS: Readonly<Record<LibraryName, string>> = {
   'better-sqlite3': '#ef4444',
 }
 
-const WIDTH = 960
-const LABEL = 300
+const PLOT = 640
+/** Width of one character of a 12 px label, generously. */
+const CHAR = 6.8
 const BAR = 11
 const GAP = 10
 /** The x axis never runs past this relative performance; longer bars are clipped (▶). */
@@ -33,17 +34,19 @@ const CAP = 2
 export function renderSvg(report: BenchReport): string {
   const body: string[] = []
   const bars = chartRows(report)
+  const labelWidth = Math.ceil(Math.max(200, ...bars.map((b) => labelOf(b.row).length * CHAR)) + 16)
+  const width = labelWidth + PLOT + 60
   const axisMax = Math.min(CAP, Math.max(1.25, Math.ceil(Math.max(...bars.flatMap((r) => r.bars.map((b) => b.relative))) * 4) / 4))
-  const plotWidth = WIDTH - LABEL - 60
-  const x = (v: number): number => LABEL + (Math.min(v, axisMax) / axisMax) * plotWidth
+  const plotWidth = PLOT
+  const x = (v: number): number => labelWidth + (Math.min(v, axisMax) / axisMax) * plotWidth
   let y = 56
   for (const { row, verdict, bars: libs } of bars) {
     const height = libs.length * (BAR + 2)
-    body.push(text(LABEL - 8, y + height / 2 + 4, `${row.title} (${row.unit} ${row.better === 'higher' ? '↑' : '↓'})`, 'end', 12))
+    body.push(text(labelWidth - 8, y + height / 2 + 4, labelOf(row), 'end', 12))
     libs.forEach(({ lib, relative }, i) => {
       const top = y + i * (BAR + 2)
       const stroke = lib === 'liteorm' && verdict !== undefined ? ` stroke="${verdict ? '#16a34a' : '#dc2626'}" stroke-width="2"` : ''
-      body.push(`<rect x="${LABEL}" y="${top}" width="${(x(relative) - LABEL).toFixed(1)}" height="${BAR}" fill="${COLORS[lib]}"${stroke}/>`)
+      body.push(`<rect x="${labelWidth}" y="${top}" width="${(x(relative) - labelWidth).toFixed(1)}" height="${BAR}" fill="${COLORS[lib]}"${stroke}/>`)
       body.push(text(x(relative) + 4, top + BAR - 1, `${relative.toFixed(2)}${relative > axisMax ? ' ▶' : ''}`, 'start', 10))
     })
     y += height + GAP
@@ -56,12 +59,12 @@ export function renderSvg(report: BenchReport): string {
       text(x(v), y + 14, v.toFixed(2), 'middle', 10),
   )
   const legend = LIBRARIES.map((lib, i) => {
-    const lx = LABEL + i * 105
+    const lx = labelWidth + i * 105
     return `<rect x="${lx}" y="24" width="10" height="10" fill="${COLORS[lib]}"/>${text(lx + 14, 33, lib, 'start', 11)}`
   })
   const title = `liteorm vs peers, relative to the best peer (longer is better; 1.0 = best peer) — ${report.cores} cores, PostgreSQL ${report.postgres}`
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     text(12, 16, title, 'start', 13),
     ...legend,
@@ -99,6 +102,10 @@ function chartRows(report: BenchReport): ChartRow[] {
     }
   }
   return rows
+}
+
+function labelOf(row: RowSpec): string {
+  return `${row.title} (${row.unit} ${row.better === 'higher' ? '↑' : '↓'})`
 }
 
 function text(x: number, y: number, content: string, anchor: 'start' | 'middle' | 'end', size: number): string {

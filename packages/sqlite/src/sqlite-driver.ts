@@ -44,11 +44,13 @@ export class SqliteDriver implements Driver {
   #locked = false
   #readOnly = false
   /**
-   * Kysely is starting the driver: the calls that wait for its start ask for
-   * the connection only once it is done, in the same run of microtasks.
-   * Until the next turn of the event loop, {@link takeNow} refuses, so no
-   * one overtakes them. (Once started, Kysely asks for the connection
-   * synchronously, within the call that wants it.)
+   * Kysely is starting the driver. The calls that wait for its start ask for
+   * the connection as soon as it is done, all within a few microtask turns,
+   * long before the first of them can give the connection back (Kysely takes
+   * many turns between acquiring and releasing). So until the connection is
+   * next free with no one waiting, {@link takeNow} refuses, and no call
+   * overtakes them. Once started, Kysely asks for the connection
+   * synchronously, within the call that wants it.
    */
   #starting = false
 
@@ -60,9 +62,6 @@ export class SqliteDriver implements Driver {
 
   async init(): Promise<void> {
     this.#starting = true
-    setImmediate(() => {
-      this.#starting = false
-    })
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -146,7 +145,8 @@ export class SqliteDriver implements Driver {
 
   #unlock(): void {
     const next = this.#waiting.shift()
-    if (next === undefined) this.#locked = false
-    else next()
+    if (next !== undefined) return next()
+    this.#locked = false
+    this.#starting = false
   }
 }

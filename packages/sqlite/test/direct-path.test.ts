@@ -94,6 +94,18 @@ describe('order of calls on the DB', () => {
     await started.close()
   })
 
+  it('once Kysely has started (a transaction ran), a call on the free DB runs its statement before it returns, without a turn of the event loop', async () => {
+    const started = await fresh()
+    await started.transaction((tx) => tx.exec(sql`insert into items (name) values ('in a transaction')`))
+    const reader = open(started.filename)
+    const inserted = started.exec(sql`insert into items (name) values ('at once')`)
+    const seen = reader.query(sql`select name from items order by id`)
+    expect(await seen).toEqual([{ name: 'in a transaction' }, { name: 'at once' }])
+    await inserted
+    await reader.close()
+    await started.close()
+  })
+
   it('a call made while a transaction holds the connection waits for its commit, then runs', async () => {
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))

@@ -9,8 +9,9 @@ const PEERS: readonly SessionPeer[] = [liteormPgSession, rawPgSession, kyselyPgS
 
 /**
  * Runs a session peer's two operations, one after the other, for
- * `sessionMs` each (a fraction of it in the warm-up), and reports ops/s
- * under `${prefix}-get` and `${prefix}-insert`.
+ * `sessionMs` each (a fraction of it in the warm-up run), each after an
+ * untimed warm-up on the same connections, and reports ops/s under
+ * `${prefix}-get` and `${prefix}-insert`.
  *
  * ### Examples
  *
@@ -20,13 +21,21 @@ const PEERS: readonly SessionPeer[] = [liteormPgSession, rawPgSession, kyselyPgS
  */
 export async function measureSession(peer: SessionPeer, target: string, ctx: RunContext, prefix: string, concurrency: number): Promise<RunResult> {
   const { config } = ctx
-  const durationMs = ctx.round < 0 ? Math.round(config.sessionMs * config.warmupFraction) : config.sessionMs
+  // The warm-up run lasts a second at least: the JIT needs that much work to settle each library's path.
+  const durationMs = ctx.round < 0 ? Math.max(1000, Math.round(config.sessionMs * config.warmupFraction)) : config.sessionMs
+  // Each operation first runs untimed on the same connections: fresh pools (and fresh server backends)
+  // take a few hundred milliseconds to reach their steady rate.
+  const warmMs = Math.max(200, Math.round(config.sessionMs * config.warmupFraction))
   const ops = await peer.open(target)
   try {
     const rows = config.sessionRows
-    const get = await runOps((i) => ops.getById(((i * 7919) % rows) + 1), { concurrency, durationMs })
-    const insert = await runOps((i) => ops.insert(`row ${i}`), { concurrency, durationMs })
-    return { [`${prefix}-get`]: { value: get.opsPerSecond }, [`${prefix}-insert`]: { value: insert.opsPerSecond } }
+    const get = (i: number): unknown => ops.getById(((i * 7919) % rows) + 1)
+    const insert = (i: number): unknown => ops.insert(`row ${i}`)
+    await runOps(get, { concurrency, durationMs: warmMs })
+    const gets = await runOps(get, { concurrency, durationMs })
+    await runOps(insert, { concurrency, durationMs: warmMs })
+    const inserts = await runOps(insert, { concurrency, durationMs })
+    return { [`${prefix}-get`]: { value: gets.opsPerSecond }, [`${prefix}-insert`]: { value: inserts.opsPerSecond } }
   } finally {
     await ops.close()
   }
@@ -64,7 +73,8 @@ export const sessionWorkload: Workload = {
   title: 'Session overhead (PostgreSQL)',
   method:
     `queryOne by primary key (10 000-row table) and single-row insert in autocommit, pools of ${PG_POOL_SIZE}, 8 in flight, ` +
-    'liteorm with sql`` templates vs raw pg pool.query(text, values) vs raw Kysely running the same sql`` templates; ops/s; ' +
+    'liteorm with sql`` templates vs raw pg pool.query(text, values) vs raw Kysely running the same sql`` templates; ' +
+    'each operation timed after an untimed warm-up on the same pool; ops/s; ' +
     'targets are time ratios (liteorm time per op ÷ peer time per op).',
   libraries: PEERS.map((p) => p.name),
   rows: [

@@ -127,8 +127,11 @@ export function ratioTarget(spec: {
       const peer = spec.against === 'best' ? bestPeer(cells, spec.better) : valueOf(cells, spec.against)
       if (mine === undefined || peer === undefined) return undefined
       const ratio = spec.ratio === 'value' ? mine / peer.value : peer.value / mine
-      const pass = spec.op === '>=' ? ratio >= spec.limit : ratio <= spec.limit
-      return { pass, detail: `${spec.ratio === 'time' ? 'time ' : ''}${ratio.toFixed(2)}× ${peer.name} (${spec.op} ${spec.limit.toFixed(2)})` }
+      const meets = (r: number): boolean => (spec.op === '>=' ? r >= spec.limit : r <= spec.limit)
+      const pass = meets(ratio)
+      // Two decimals, or three when two would hide why it missed (0.998 shown as 1.00).
+      const shown = meets(Number(ratio.toFixed(2))) === pass ? ratio.toFixed(2) : ratio.toFixed(3)
+      return { pass, detail: `${spec.ratio === 'time' ? 'time ' : ''}${shown}× ${peer.name} (${spec.op} ${spec.limit.toFixed(2)})` }
     },
   }
 }

@@ -28,7 +28,8 @@ export function withErrorMapping(dialect: Dialect, mapError: ErrorMapper): Diale
 class ErrorMappingDriver implements Driver {
   readonly #inner: Driver
   readonly #mapError: ErrorMapper
-  readonly #connections = new WeakMap<DatabaseConnection, DatabaseConnection>()
+  /** Inner connection → its wrapper, made once per pooled connection. */
+  readonly #wrappers = new WeakMap<DatabaseConnection, ErrorMappingConnection>()
 
   constructor(inner: Driver, mapError: ErrorMapper) {
     this.#inner = inner
@@ -41,8 +42,11 @@ class ErrorMappingDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const inner = await this.#inner.acquireConnection().catch(this.#rethrow('connect'))
-    const outer = new ErrorMappingConnection(inner, this.#mapError)
-    this.#connections.set(outer, inner)
+    let outer = this.#wrappers.get(inner)
+    if (outer === undefined) {
+      outer = new ErrorMappingConnection(inner, this.#mapError)
+      this.#wrappers.set(inner, outer)
+    }
     return outer
   }
 
@@ -91,7 +95,7 @@ class ErrorMappingDriver implements Driver {
   }
 
   #unwrap(connection: DatabaseConnection): DatabaseConnection {
-    return this.#connections.get(connection) ?? connection
+    return connection instanceof ErrorMappingConnection ? connection.inner : connection
   }
 
   #rethrow(phase: 'connect' | 'query'): (error: unknown) => never {
@@ -108,6 +112,11 @@ class ErrorMappingConnection implements DatabaseConnection {
   constructor(inner: DatabaseConnection, mapError: ErrorMapper) {
     this.#inner = inner
     this.#mapError = mapError
+  }
+
+  /** The driver's own connection, for transaction control. */
+  get inner(): DatabaseConnection {
+    return this.#inner
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {

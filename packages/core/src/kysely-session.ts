@@ -41,6 +41,15 @@ export abstract class KyselySession<S> implements Session<S> {
   /** Makes the session handed to a transaction's callback. */
   protected abstract fork(kysely: Kysely<S>, depth: number): KyselySession<S>
 
+  /**
+   * Runs a compiled query on this session. The default goes through Kysely's
+   * executor; a backend may take a shorter path where it is equivalent (the
+   * DB itself, outside any transaction), mapping errors the same way.
+   */
+  protected runCompiled<R>(compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
+    return this.kysely.executeQuery<R>(compiled)
+  }
+
   /** Checks options of an outermost transaction; the default accepts PostgreSQL's. */
   protected checkTransactionOptions(options: TransactionOptions): void {
     if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
@@ -102,7 +111,7 @@ export abstract class KyselySession<S> implements Session<S> {
 
   #run<R>(q: Query<R>): Promise<QueryResult<R>> {
     this.#assertOpen()
-    return this.kysely.executeQuery<R>(this.#compile(q))
+    return this.runCompiled(this.#compile(q))
   }
 
   #compile<R>(q: Query<R>): CompiledQuery<R> {

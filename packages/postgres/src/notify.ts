@@ -1,5 +1,6 @@
 import { assertValidChannel, assertValidPayload, isChannel, type Channel, type Session } from '@liteorm/core'
 import { CompiledQuery } from 'kysely'
+import { queryOnPool } from './pool-query.js'
 import { requireContext } from './postgres-context.js'
 import { PostgresDB } from './postgres-session.js'
 
@@ -49,14 +50,5 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
     await session.exec(CompiledQuery.raw(NOTIFY, [name, text])) // on the transaction's connection
     return
   }
-  const client = await context.pool.connect().catch((error: unknown) => {
-    throw context.mapError(error, 'connect')
-  })
-  try {
-    await client.query({ name: NOTIFY_STATEMENT, text: NOTIFY, values: [name, text] })
-  } catch (error) {
-    throw context.mapError(error, 'query')
-  } finally {
-    client.release() // a broken connection is not queryable any more, and the pool drops it
-  }
+  await queryOnPool(context, { name: NOTIFY_STATEMENT, text: NOTIFY, values: [name, text] })
 }

@@ -1,5 +1,6 @@
 import { ClosedError, KyselySession, type DB } from '@liteorm/core'
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
+import { queryOnPool, toQueryResult } from './pool-query.js'
 import { bindContext, type PostgresContext } from './postgres-context.js'
 
 /**
@@ -47,6 +48,11 @@ export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
   constructor(kysely: Kysely<S>, context: PostgresContext) {
     super(kysely, context, 0)
     this.#context = context
+  }
+
+  /** Outside any transaction, a query goes straight to the pool: Kysely's executor would add nothing but hops. */
+  protected override async runCompiled<R>(compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
+    return toQueryResult<R>(await queryOnPool(this.#context, { text: compiled.sql, values: compiled.parameters as unknown[] }))
   }
 
   /**

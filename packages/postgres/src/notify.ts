@@ -5,8 +5,6 @@ import { requireContext } from './postgres-context.js'
 import { PostgresDB } from './postgres-session.js'
 
 const NOTIFY = 'select pg_notify($1, $2)'
-/** Prepared once per connection: later notifies skip the server's parse. */
-const NOTIFY_STATEMENT = 'liteorm_notify'
 
 /**
  * Sends a notification with `SELECT pg_notify($1, $2)`: channel and payload
@@ -50,5 +48,5 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
     await session.exec(CompiledQuery.raw(NOTIFY, [name, text])) // on the transaction's connection
     return
   }
-  await queryOnPool(context, { name: NOTIFY_STATEMENT, text: NOTIFY, values: [name, text] })
+  await queryOnPool(context, NOTIFY, [name, text])
 }

@@ -11,15 +11,16 @@ import type { PostgresContext } from './postgres-context.js'
  * ### Examples
  *
  * ```ts
- * const { rows } = await queryOnPool(context, { text: 'select $1::int as n', values: [1] })
+ * const { rows } = await queryOnPool(context, 'select $1::int as n', [1])
  * ```
  */
-export async function queryOnPool<R extends pg.QueryResultRow>(context: PostgresContext, query: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+export async function queryOnPool<R extends pg.QueryResultRow>(context: PostgresContext, text: string, values: readonly unknown[]): Promise<pg.QueryResult<R>> {
   const client = await context.pool.connect().catch((error: unknown) => {
     throw context.mapError(error, 'connect')
   })
   try {
-    return await client.query<R>(query)
+    // The positional form: a config object would be cloned on every call.
+    return await client.query<R>(text, values as unknown[])
   } catch (error) {
     throw context.mapError(error, 'query')
   } finally {
@@ -36,7 +37,7 @@ const changesRows = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
  * ### Examples
  *
  * ```ts
- * toQueryResult(await queryOnPool(context, { text: 'delete from t' })) // { rows: [], numAffectedRows: 3n }
+ * toQueryResult(await queryOnPool(context, 'delete from t', [])) // { rows: [], numAffectedRows: 3n }
  * ```
  */
 export function toQueryResult<R>(result: pg.QueryResult): QueryResult<R> {

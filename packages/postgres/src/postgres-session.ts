@@ -52,7 +52,7 @@ export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
 
   /** Outside any transaction, a query goes straight to the pool: Kysely's executor would add nothing but hops. */
   protected override async runCompiled<R>(compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
-    return toQueryResult<R>(await queryOnPool(this.#context, { text: compiled.sql, values: compiled.parameters as unknown[] }))
+    return toQueryResult<R>(await queryOnPool(this.#context, compiled.sql, compiled.parameters))
   }
 
   /**

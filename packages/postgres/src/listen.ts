@@ -12,7 +12,8 @@ import { PostgresListener } from './postgres-listener.js'
  *
  * Rejects with `InvalidArgumentError` (before any I/O) for an invalid
  * channel or option, with `ConnectionError` if the first connection fails,
- * and with what `onReset` threw if the first `onReset` fails.
+ * and, if the first `onReset` throws, with that error (a non-liteorm error
+ * comes wrapped in a `LiteormError` whose `cause` it is).
  *
  * ### Examples
  *

@@ -9,6 +9,7 @@ import {
   type Listener,
   type ListenerEvent,
   type Notification,
+  type ResetInfo,
 } from '@liteorm/core'
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
@@ -300,17 +301,19 @@ export class PostgresListener implements Listener {
       const channels = this.channels
       if (channels.length > 0) {
         const text = channels.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; ')
-        await withDeadline(client.query(text), connectTimeoutMs, signal, () => this.#noAnswer('LISTEN', connectTimeoutMs), () => this.#closedError())
+        const listening = client.query(text).catch((error: unknown) => {
+          throw this.#asConnectionError(error)
+        })
+        await withDeadline(listening, connectTimeoutMs, signal, () => this.#noAnswer('LISTEN', connectTimeoutMs), () => this.#closedError())
       }
       if (link.lost !== undefined) throw link.lost
-      await this.#settings.onReset?.(Object.freeze({ reconnected, channels: Object.freeze(channels) }))
+      await this.#runOnReset({ reconnected, channels: Object.freeze(channels) })
       if (signal.aborted) throw this.#closedError()
       if (link.lost !== undefined) throw link.lost
     } catch (error) {
       if (this.#link === link) this.#link = undefined
       this.#release(link, true)
-      if (error instanceof LiteormError) throw error
-      throw new LiteormError(`listener setup failed in onReset: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+      throw error
     }
     link.ready = true
     if (this.#paused) socketOf(client).pause()
@@ -318,6 +321,16 @@ export class PostgresListener implements Listener {
     this.#emit({ type: reconnected ? 'reconnected' : 'connected' })
     this.#scheduleHealthCheck()
     return link
+  }
+
+  /** Awaits `onReset`; what it throws comes back as a LiteormError whose cause it is. */
+  async #runOnReset(info: ResetInfo): Promise<void> {
+    try {
+      await this.#settings.onReset?.(Object.freeze(info))
+    } catch (error) {
+      if (error instanceof LiteormError) throw error
+      throw new LiteormError(`onReset failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }, 'CALLBACK_FAILED')
+    }
   }
 
   /** Waits for each connection to be lost, then reconnects, until closed. */

@@ -74,7 +74,7 @@ export class SqliteConnection implements DatabaseConnection {
    */
   first<R>(sql: string, parameters: readonly unknown[]): R | undefined {
     const { statement, reader, readonly } = this.#prepare(sql)
-    if (reader && readonly) return statement.get(parameters) as R | undefined
+    if (reader && readonly) return (isLoneValue(parameters) ? statement.get(parameters[0]) : statement.get(parameters)) as R | undefined
     return this.run<R>(sql, parameters).rows[0]
   }
 
@@ -91,7 +91,7 @@ export class SqliteConnection implements DatabaseConnection {
       const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
       return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
     }
-    const { changes, lastInsertRowid } = statement.run(parameters)
+    const { changes, lastInsertRowid } = isLoneValue(parameters) ? statement.run(parameters[0]) : statement.run(parameters)
     const rowsAffected = Number(changes)
     return !inserts || rowsAffected === 0 ? { rowsAffected } : { rowsAffected, insertId: BigInt(lastInsertRowid) }
   }
@@ -155,4 +155,14 @@ export class SqliteConnection implements DatabaseConnection {
     this.#lastRowid ??= this.#raw.prepare<[], bigint>('select last_insert_rowid()').pluck().safeIntegers(true)
     return this.#lastRowid.get()!
   }
+}
+
+/**
+ * Whether `parameters` is one value that better-sqlite3 may take as the one
+ * argument, which it binds faster than an array: not an object (an array
+ * argument would be read as more values, a plain object as named
+ * parameters). Never fails.
+ */
+function isLoneValue(parameters: readonly unknown[]): boolean {
+  return parameters.length === 1 && typeof parameters[0] !== 'object'
 }

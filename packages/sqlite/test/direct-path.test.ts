@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompiledQuery, type Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NoRowsError, open, sql, UniqueViolationError, type SqliteDB } from '@liteorm/sqlite'
+import { NoRowsError, open, sql, UniqueViolationError, type Session, type SqliteDB } from '@liteorm/sqlite'
 
 interface Schema {
   items: { id: Generated<number>; name: string }
@@ -45,6 +45,30 @@ describe('sql templates on the DB', () => {
     const named = (column: string) => db.query(sql<{ id: number }>`select ${sql.id(column)} as id from items where 0`)
     expect(await named('id')).toEqual([])
     await expect(named('missing')).rejects.toThrow(/no such column: "missing"/)
+  })
+
+  it('every kind of value binds on the DB as in a transaction (through Kysely): same row or same error', async () => {
+    const values: unknown[] = [1, 1.5, 'a', 2n ** 62n, null, Buffer.from('bytes'), [1], { a: 1 }, true, undefined]
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        (rows) => ({ rows }),
+        (error: unknown) => ({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+      )
+    await db.exec(sql`create table vals (v)`)
+    for (const value of values) {
+      for (const run of [
+        (s: Session<Schema>) => s.query(sql`select ${value} as v`),
+        (s: Session<Schema>) => s.queryOne(sql`select ${value} as v`),
+        async (s: Session<Schema>) => {
+          const { rowsAffected, insertId } = await s.exec(sql`insert into vals (v) values (${value})`)
+          return { rowsAffected, insertId: typeof insertId }
+        },
+      ]) {
+        const direct = await settle(run(db))
+        const viaKysely = await settle(db.transaction((tx) => run(tx)))
+        expect(direct, `${String(value)} in ${String(run)}`).toEqual(viaKysely)
+      }
+    }
   })
 
   it('templates with the same text at two places in the code, and CompiledQuery values, bind their own values', async () => {

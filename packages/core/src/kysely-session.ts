@@ -1,11 +1,14 @@
-import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely'
 import { ClosedError, InvalidArgumentError, NoRowsError } from './errors.js'
+import { compileQuery, type TemplateCache } from './query-compiler.js'
 import type { Dialect, Query, Result, Session, TransactionOptions } from './session.js'
 
 /** State shared by a DB and every transaction session made from it. */
 export interface SessionScope {
   /** Set once the DB is closed; every later call rejects with it. */
   closedError: ClosedError | undefined
+  /** The SQL of the DB's `sql` templates compiled so far; made on first use. */
+  templates?: TemplateCache
 }
 
 const isolationLevels = new Set(['read uncommitted', 'read committed', 'repeatable read', 'serializable'])
@@ -115,12 +118,7 @@ export abstract class KyselySession<S> implements Session<S> {
   }
 
   #compile<R>(q: Query<R>): CompiledQuery<R> {
-    if (q === null || typeof q !== 'object') {
-      throw new InvalidArgumentError('query needs a Kysely query, a CompiledQuery or a sql`...` template')
-    }
-    if ('sql' in q && typeof q.sql === 'string' && 'parameters' in q) return q
-    if ('compile' in q && typeof q.compile === 'function') return (q as RawBuilder<R>).compile(this.kysely)
-    throw new InvalidArgumentError('query needs a Kysely query, a CompiledQuery or a sql`...` template')
+    return compileQuery(q, this.kysely, (this.scope.templates ??= new WeakMap()))
   }
 
   #assertOpen(): void {

@@ -8,12 +8,16 @@ interface Scope {
 }
 
 const scopes = new AsyncLocalStorage<Scope>()
+/** Transaction callbacks running now, on every DB of the process. */
+let running = 0
 
 /**
  * Runs `fn`, a transaction's callback on the DB identified by `db`,
  * remembering (for code it calls, awaits or schedules) that the DB's one
  * connection is held by the transaction until `fn` settles. Never fails by
- * itself: it settles like `fn`.
+ * itself: it settles like `fn`. While no such callback runs, on any DB of
+ * the process, the remembering is switched off: on Node 20 it costs every
+ * `await` of the process about 0.1 µs.
  *
  * ### Examples
  *
@@ -23,10 +27,14 @@ const scopes = new AsyncLocalStorage<Scope>()
  */
 export async function inTransactionOf<T>(db: object, fn: () => Promise<T>): Promise<T> {
   const scope: Scope = { db, active: true }
+  running++
   try {
     return await scopes.run(scope, fn)
   } finally {
     scope.active = false
+    // On Node 20 an enabled AsyncLocalStorage keeps promise hooks on for the whole process. With no
+    // callback running no scope is active, so it may be off until the next run() turns it on again.
+    if (--running === 0) scopes.disable()
   }
 }
 

@@ -191,6 +191,19 @@ describe('transactions on SQLite', () => {
     })
   })
 
+  it('calls on the DB inside its transaction reject also after transactions came and went, and while another DB ends one', async () => {
+    await db.transaction(async () => {})
+    await db.transaction(async () => {
+      await expect(db.query(sql`select 1`)).rejects.toBeInstanceOf(InvalidArgumentError)
+    })
+    const other = open(':memory:')
+    await db.transaction(async () => {
+      await other.transaction(async () => {})
+      await expect(db.query(sql`select 1`)).rejects.toBeInstanceOf(InvalidArgumentError)
+    })
+    await other.close()
+  })
+
   it('work on the DB that a transaction callback scheduled for later runs normally once the transaction is over', async () => {
     let later!: Promise<unknown>
     await db.transaction(async () => {

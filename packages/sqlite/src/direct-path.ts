@@ -1,13 +1,14 @@
-import { NoRowsError, type ErrorMapper, type Query, type Result } from '@liteorm/core'
-import { CachingCompiler, type Compiler } from './caching-compiler.js'
+import { NoRowsError, type ErrorMapper, type Query, type QueryCompilerSource, type Result, type TemplateCache } from '@liteorm/core'
+import { compileStatement } from './compile-statement.js'
 import type { SqliteConnection } from './sqlite-connection.js'
 import type { SqliteContext } from './sqlite-context.js'
 import type { SqliteDriver } from './sqlite-driver.js'
 
 /**
  * Runs a DB's `query`, `queryOne` and `exec` at once when its connection is
- * free: the query is compiled (a `sql` template's SQL once, see
- * {@link CachingCompiler}), the cached prepared statement runs
+ * free: the query is compiled (a `sql` template's SQL once, in the cache
+ * the DB's transactions share, see {@link compileStatement}), the cached
+ * prepared statement runs
  * synchronously under the driver's mutex, and the call gets a settled
  * promise. Errors of the statement go through the DB's one `mapError`, as
  * on Kysely's path; a query that does not compile rejects with its error
@@ -29,13 +30,15 @@ import type { SqliteDriver } from './sqlite-driver.js'
  */
 export class DirectPath {
   readonly #driver: SqliteDriver
-  readonly #compiler: CachingCompiler
+  readonly #kysely: QueryCompilerSource
+  readonly #templates: TemplateCache
   readonly #context: SqliteContext
   readonly #mapError: ErrorMapper
 
-  constructor(driver: SqliteDriver, kysely: Compiler, context: SqliteContext) {
+  constructor(driver: SqliteDriver, kysely: QueryCompilerSource, context: SqliteContext) {
     this.#driver = driver
-    this.#compiler = new CachingCompiler(kysely)
+    this.#kysely = kysely
+    this.#templates = context.templates ??= new WeakMap()
     this.#context = context
     this.#mapError = context.mapError
   }
@@ -46,7 +49,7 @@ export class DirectPath {
     if (connection === undefined) return undefined
     let rows: R[]
     try {
-      const { sql, parameters } = this.#compiler.compile(q)
+      const { sql, parameters } = compileStatement(q, this.#kysely, this.#templates)
       try {
         rows = connection.run<R>(sql, parameters).rows
       } catch (error) {
@@ -66,7 +69,7 @@ export class DirectPath {
     if (connection === undefined) return undefined
     let row: R | undefined
     try {
-      const { sql, parameters } = this.#compiler.compile(q)
+      const { sql, parameters } = compileStatement(q, this.#kysely, this.#templates)
       try {
         row = connection.first<R>(sql, parameters)
       } catch (error) {
@@ -86,7 +89,7 @@ export class DirectPath {
     if (connection === undefined) return undefined
     let result: Result
     try {
-      const { sql, parameters } = this.#compiler.compile(q)
+      const { sql, parameters } = compileStatement(q, this.#kysely, this.#templates)
       try {
         result = connection.exec(sql, parameters)
       } catch (error) {

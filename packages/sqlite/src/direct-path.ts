@@ -6,13 +6,12 @@ import type { SqliteDriver } from './sqlite-driver.js'
 
 /**
  * Runs a DB's `query`, `queryOne` and `exec` at once when its connection is
- * free: the query is compiled (a `sql` template's SQL once, in the cache
- * the DB's transactions share, see {@link compileStatement}), the cached
- * prepared statement runs
- * synchronously under the driver's mutex, and the call gets a settled
- * promise. Errors of the statement go through the DB's one `mapError`, as
- * on Kysely's path; a query that does not compile rejects with its error
- * unmapped, as there.
+ * free: the query is compiled (a `sql` template's SQL once, in the cache the
+ * DB's transactions share, see {@link compileStatement}), the cached
+ * prepared statement runs synchronously under the driver's mutex, and the
+ * call gets a settled promise. Errors of the statement go through the DB's
+ * one `mapError`, as on Kysely's path; a query that does not compile
+ * rejects with its error unmapped, as there.
  *
  * Each method returns `undefined`, running nothing, when the DB is closed
  * or the connection is held or waited for (a transaction, a stream, a

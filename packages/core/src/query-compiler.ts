@@ -1,4 +1,4 @@
-import { CompiledQuery, RawNode, ValueNode, type RawBuilder } from 'kysely'
+import { createQueryId, RawNode, ValueNode, type CompiledQuery, type RawBuilder } from 'kysely'
 import { InvalidArgumentError } from './errors.js'
 import type { Query } from './session.js'
 
@@ -44,7 +44,8 @@ export function compileQuery<R>(q: Query<R>, kysely: QueryCompilerSource, cache:
   const parameters = plainValues(node)
   if (parameters === undefined) return builder.compile(kysely)
   const sql = cache.get(node.sqlFragments)
-  if (sql !== undefined) return CompiledQuery.raw(sql, parameters) as CompiledQuery<R>
+  // A plain object on the hot path: CompiledQuery.raw would freeze four objects per call.
+  if (sql !== undefined) return { query: node, queryId: createQueryId(), sql, parameters }
   const compiled = builder.compile(kysely)
   if (RawNode.is(compiled.query) && plainValues(compiled.query) !== undefined) cache.set(compiled.query.sqlFragments, compiled.sql)
   return compiled

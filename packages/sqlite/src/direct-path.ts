@@ -1,5 +1,4 @@
-import { NoRowsError, type ErrorMapper, type Query, type QueryCompilerSource, type Result, type TemplateCache } from '@liteorm/core'
-import { compileStatement } from './compile-statement.js'
+import { compileQuery, NoRowsError, type ErrorMapper, type Query, type QueryCompilerSource, type Result, type TemplateCache } from '@liteorm/core'
 import type { SqliteConnection } from './sqlite-connection.js'
 import type { SqliteContext } from './sqlite-context.js'
 import type { SqliteDriver } from './sqlite-driver.js'
@@ -7,7 +6,7 @@ import type { SqliteDriver } from './sqlite-driver.js'
 /**
  * Runs a DB's `query`, `queryOne` and `exec` at once when its connection is
  * free: the query is compiled (a `sql` template's SQL once, in the cache the
- * DB's transactions share, see {@link compileStatement}), the cached
+ * DB's transactions share, see core's `compileQuery`), the cached
  * prepared statement runs synchronously under the driver's mutex, and the
  * call gets a settled promise. Errors of the statement go through the DB's
  * one `mapError`, as on Kysely's path; a query that does not compile
@@ -48,7 +47,7 @@ export class DirectPath {
     if (connection === undefined) return undefined
     let rows: R[]
     try {
-      const { sql, parameters } = compileStatement(q, this.#kysely, this.#templates)
+      const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
       try {
         rows = connection.run<R>(sql, parameters).rows
       } catch (error) {
@@ -68,7 +67,7 @@ export class DirectPath {
     if (connection === undefined) return undefined
     let row: R | undefined
     try {
-      const { sql, parameters } = compileStatement(q, this.#kysely, this.#templates)
+      const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
       try {
         row = connection.first<R>(sql, parameters)
       } catch (error) {
@@ -88,7 +87,7 @@ export class DirectPath {
     if (connection === undefined) return undefined
     let result: Result
     try {
-      const { sql, parameters } = compileStatement(q, this.#kysely, this.#templates)
+      const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
       try {
         result = connection.exec(sql, parameters)
       } catch (error) {

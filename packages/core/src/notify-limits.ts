@@ -31,6 +31,8 @@ export function assertValidChannel(channel: unknown): asserts channel is string 
   if (channel.includes('\0')) {
     throw new InvalidArgumentError(`channel ${JSON.stringify(channel)} contains a NUL byte, which PostgreSQL cannot store: remove it`)
   }
+  // Fast path: a string of n UTF-16 units is at most 3n bytes.
+  if (channel.length * 3 <= MAX_CHANNEL_BYTES) return
   const bytes = encoder.encode(channel).length
   if (bytes > MAX_CHANNEL_BYTES) {
     throw new InvalidArgumentError(

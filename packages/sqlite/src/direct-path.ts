@@ -43,65 +43,53 @@ export class DirectPath {
 
   /** The rows of `q`, as `query` returns them. */
   rows<R>(q: Query<R>): Promise<R[]> | undefined {
-    const connection = this.#take()
-    if (connection === undefined) return undefined
-    let rows: R[]
-    try {
-      const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
-      try {
-        rows = connection.run<R>(sql, parameters).rows
-      } catch (error) {
-        throw this.#mapError(error, 'query')
-      }
-    } catch (error) {
-      return Promise.reject(error)
-    } finally {
-      this.#driver.giveBack()
-    }
-    return Promise.resolve(rows)
+    return this.#run(q, allRows) as Promise<R[]> | undefined
   }
 
   /** The first row of `q`, as `queryOne` returns it: `NoRowsError` when there is none. */
   first<R>(q: Query<R>): Promise<R> | undefined {
-    const connection = this.#take()
-    if (connection === undefined) return undefined
-    let row: R | undefined
-    try {
-      const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
-      try {
-        row = connection.first<R>(sql, parameters)
-      } catch (error) {
-        throw this.#mapError(error, 'query')
-      }
-    } catch (error) {
-      return Promise.reject(error)
-    } finally {
-      this.#driver.giveBack()
-    }
-    return row === undefined ? Promise.reject(new NoRowsError()) : Promise.resolve(row)
+    return this.#run(q, firstRow) as Promise<R> | undefined
   }
 
   /** What `exec` reports for `q`: `{ rowsAffected, insertId? }`. */
   exec(q: Query<unknown>): Promise<Result> | undefined {
+    return this.#run(q, execute)
+  }
+
+  /** Runs `step` on the free connection, or returns `undefined` when it is not free. */
+  #run<T>(q: Query<unknown>, step: Step<T>): Promise<T> | undefined {
     const connection = this.#take()
     if (connection === undefined) return undefined
-    let result: Result
     try {
       const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
+      let value: T
       try {
-        result = connection.exec(sql, parameters)
+        value = step(connection, sql, parameters)
       } catch (error) {
-        throw this.#mapError(error, 'query')
+        throw this.#mapError(error, 'query') // liteorm errors (NoRowsError) pass through unchanged
       }
+      return Promise.resolve(value)
     } catch (error) {
       return Promise.reject(error)
     } finally {
       this.#driver.giveBack()
     }
-    return Promise.resolve(result)
   }
 
   #take(): SqliteConnection | undefined {
     return this.#context.closedError === undefined ? this.#driver.takeNow() : undefined
   }
 }
+
+/** What the direct path runs on the connection: module-level, so no closure is made per call. */
+type Step<T> = (connection: SqliteConnection, sql: string, parameters: readonly unknown[]) => T
+
+const allRows: Step<unknown[]> = (connection, sql, parameters) => connection.run(sql, parameters).rows
+
+const firstRow: Step<unknown> = (connection, sql, parameters) => {
+  const row = connection.first(sql, parameters)
+  if (row === undefined) throw new NoRowsError()
+  return row
+}
+
+const execute: Step<Result> = (connection, sql, parameters) => connection.exec(sql, parameters)

@@ -21,28 +21,28 @@ const isolationLevels = new Set(['read uncommitted', 'read committed', 'repeatab
  * ### Examples
  *
  * ```ts
- * class SqliteSession<S> extends KyselySession<S> {
+ * class SqliteSession<S> extends KyselySession<S, SqliteContext> {
  *   readonly dialect = 'sqlite'
  *   protected fork(kysely: Kysely<S>, depth: number) { return new SqliteSession(kysely, this.scope, depth) }
  * }
  * ```
  */
-export abstract class KyselySession<S> implements Session<S> {
+export abstract class KyselySession<S, C extends SessionScope = SessionScope> implements Session<S> {
   abstract readonly dialect: Dialect
   readonly kysely: Kysely<S>
-  /** The DB's shared state. */
-  protected readonly scope: SessionScope
+  /** The DB's shared state, in the backend's own shape. */
+  protected readonly scope: C
   /** 0 on the DB, 1 in a transaction, 2+ in savepoints. */
   protected readonly depth: number
 
-  constructor(kysely: Kysely<S>, scope: SessionScope, depth = 0) {
+  constructor(kysely: Kysely<S>, scope: C, depth = 0) {
     this.kysely = kysely
     this.scope = scope
     this.depth = depth
   }
 
   /** Makes the session handed to a transaction's callback. */
-  protected abstract fork(kysely: Kysely<S>, depth: number): KyselySession<S>
+  protected abstract fork(kysely: Kysely<S>, depth: number): KyselySession<S, C>
 
   /**
    * Runs a compiled query on this session. The default goes through Kysely's

@@ -16,18 +16,16 @@ import { bindContext, type PostgresContext } from './postgres-context.js'
  * })
  * ```
  */
-export class PostgresSession<S> extends KyselySession<S> {
+export class PostgresSession<S> extends KyselySession<S, PostgresContext> {
   readonly dialect = 'postgres' as const
-  readonly #context: PostgresContext
 
   constructor(kysely: Kysely<S>, context: PostgresContext, depth = 0) {
     super(kysely, context, depth)
-    this.#context = context
     bindContext(this, context)
   }
 
   protected fork(kysely: Kysely<S>, depth: number): PostgresSession<S> {
-    return new PostgresSession(kysely, this.#context, depth)
+    return new PostgresSession(kysely, this.scope, depth)
   }
 }
 
@@ -42,17 +40,15 @@ export class PostgresSession<S> extends KyselySession<S> {
  * ```
  */
 export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
-  readonly #context: PostgresContext
   #closing: Promise<void> | undefined
 
   constructor(kysely: Kysely<S>, context: PostgresContext) {
     super(kysely, context, 0)
-    this.#context = context
   }
 
   /** Outside any transaction, a query goes straight to the pool: Kysely's executor would add nothing but hops. */
   protected override async runCompiled<R>(compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
-    return toQueryResult<R>(await queryOnPool(this.#context, compiled.sql, compiled.parameters))
+    return toQueryResult<R>(await queryOnPool(this.scope, compiled.sql, compiled.parameters))
   }
 
   /**
@@ -65,7 +61,7 @@ export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
   }
 
   async #close(): Promise<void> {
-    const context = this.#context
+    const context = this.scope
     context.closedError = new ClosedError(`the DB for ${context.target} was closed: open a new one with open()`)
     await Promise.allSettled([...context.resources].map((r) => r.close()))
     await this.kysely.destroy()

@@ -42,18 +42,16 @@ import { assertOutsideTransactionOf, inTransactionOf } from './transaction-scope
  * })
  * ```
  */
-export class SqliteSession<S> extends KyselySession<S> {
+export class SqliteSession<S> extends KyselySession<S, SqliteContext> {
   readonly dialect = 'sqlite' as const
-  readonly #context: SqliteContext
 
   constructor(kysely: Kysely<S>, context: SqliteContext, depth = 0) {
     super(kysely, context, depth)
-    this.#context = context
     bindContext(this, context, depth)
   }
 
   protected fork(kysely: Kysely<S>, depth: number): SqliteSession<S> {
-    return new SqliteSession(kysely, this.#context, depth)
+    return new SqliteSession(kysely, this.scope, depth)
   }
 
   override async query<R = Record<string, unknown>>(q: Query<R>): Promise<R[]> {
@@ -74,11 +72,11 @@ export class SqliteSession<S> extends KyselySession<S> {
   override async transaction<T>(fn: (tx: Session<S>) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.#assertNotWaitingOnItself('transaction')
     if (this.depth > 0 || typeof fn !== 'function') return super.transaction(fn, options)
-    return super.transaction((tx) => inTransactionOf(this.#context, () => fn(tx)), options)
+    return super.transaction((tx) => inTransactionOf(this.scope, () => fn(tx)), options)
   }
 
   #assertNotWaitingOnItself(operation: string): void {
-    if (this.depth === 0) assertOutsideTransactionOf(this.#context, operation)
+    if (this.depth === 0) assertOutsideTransactionOf(this.scope, operation)
   }
 
   protected override checkTransactionOptions(options: TransactionOptions): void {
@@ -111,13 +109,11 @@ export class SqliteSession<S> extends KyselySession<S> {
  * ```
  */
 export class SqliteDB<S> extends SqliteSession<S> implements DB<S> {
-  readonly #context: SqliteContext
   readonly #direct: DirectPath
   #closing: Promise<void> | undefined
 
   constructor(kysely: Kysely<S>, context: SqliteContext, driver: SqliteDriver) {
     super(kysely, context, 0)
-    this.#context = context
     this.#direct = new DirectPath(driver, kysely, context)
   }
 
@@ -135,7 +131,7 @@ export class SqliteDB<S> extends SqliteSession<S> implements DB<S> {
 
   /** The database file's absolute path, or `':memory:'`. */
   get filename(): string {
-    return this.#context.settings.filename
+    return this.scope.settings.filename
   }
 
   /**
@@ -149,7 +145,7 @@ export class SqliteDB<S> extends SqliteSession<S> implements DB<S> {
   }
 
   async #close(): Promise<void> {
-    const context = this.#context
+    const context = this.scope
     context.closedError = new ClosedError(`the DB for ${context.settings.filename} was closed: open a new one with open()`)
     await Promise.allSettled([...context.resources].map((r) => r.close()))
     await this.kysely.destroy()

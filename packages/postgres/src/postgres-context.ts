@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type ErrorMapper, type SessionScope } from '@liteorm/core'
+import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core'
 import type pg from 'pg'
 
 /** Something that is closed when its DB closes (a listener). */
@@ -48,7 +48,7 @@ export function findContext(session: unknown): PostgresContext | undefined {
 }
 
 /**
- * The context of a PostgreSQL session; throws {@link InvalidArgumentError}
+ * The context of a PostgreSQL session; throws `InvalidArgumentError`
  * naming `operation` when `session` is not one, and the DB's `ClosedError`
  * when it is closed.
  *
@@ -60,14 +60,7 @@ export function findContext(session: unknown): PostgresContext | undefined {
  */
 export function requireContext(session: unknown, operation: string): PostgresContext {
   const context = findContext(session)
-  if (context === undefined) {
-    const dialect = typeof session === 'object' && session !== null && 'dialect' in session ? String(session.dialect) : undefined
-    throw new InvalidArgumentError(
-      dialect === undefined
-        ? `${operation} needs a DB from @liteorm/postgres's open(), got ${session === null ? 'null' : typeof session}`
-        : `${operation} from @liteorm/postgres needs a PostgreSQL session, got one on ${dialect}: use that backend's ${operation}`,
-    )
-  }
+  if (context === undefined) throw foreignSessionError(session, operation, 'postgres')
   if (context.closedError !== undefined) throw context.closedError
   return context
 }

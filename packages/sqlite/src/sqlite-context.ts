@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type ErrorMapper, type Session, type SessionScope } from '@liteorm/core'
+import { foreignSessionError, type ErrorMapper, type Session, type SessionScope } from '@liteorm/core'
 import type Database from 'better-sqlite3'
 import type { SqliteSettings } from './open-options.js'
 
@@ -74,7 +74,7 @@ export function findLink(session: unknown): SessionLink | undefined {
 }
 
 /**
- * The link of an SQLite session; throws {@link InvalidArgumentError} naming
+ * The link of an SQLite session; throws `InvalidArgumentError` naming
  * `operation` when `session` is not one, and the DB's `ClosedError` when it
  * is closed.
  *
@@ -86,14 +86,7 @@ export function findLink(session: unknown): SessionLink | undefined {
  */
 export function requireLink(session: Session | unknown, operation: string): SessionLink {
   const link = findLink(session)
-  if (link === undefined) {
-    const dialect = typeof session === 'object' && session !== null && 'dialect' in session ? String(session.dialect) : undefined
-    throw new InvalidArgumentError(
-      dialect === undefined
-        ? `${operation} needs a DB from @liteorm/sqlite's open(), got ${session === null ? 'null' : typeof session}`
-        : `${operation} from @liteorm/sqlite needs an SQLite session, got one on ${dialect}: use that backend's ${operation}`,
-    )
-  }
+  if (link === undefined) throw foreignSessionError(session, operation, 'sqlite')
   if (link.context.closedError !== undefined) throw link.context.closedError
   return link
 }

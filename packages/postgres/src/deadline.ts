@@ -1,6 +1,6 @@
 /**
  * Settles like `promise`, or rejects with `onTimeout()` after `ms`, or with
- * `onAbort()` when `signal` aborts, whichever comes first. `promise` itself
+ * `onAbort()` when `signal` (if given) aborts, whichever comes first. `promise` itself
  * is not cancelled: the caller cleans up what it may still produce.
  *
  * ### Examples
@@ -13,15 +13,15 @@
 export function withDeadline<T>(
   promise: Promise<T>,
   ms: number,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   onTimeout: () => Error,
   onAbort: () => Error,
 ): Promise<T> {
-  if (signal.aborted) return Promise.reject(onAbort())
+  if (signal?.aborted) return Promise.reject(onAbort())
   return new Promise<T>((resolve, reject) => {
     const finish = (): void => {
       clearTimeout(timer)
-      signal.removeEventListener('abort', aborted)
+      signal?.removeEventListener('abort', aborted)
     }
     const aborted = (): void => {
       finish()
@@ -32,7 +32,7 @@ export function withDeadline<T>(
       reject(onTimeout())
     }, ms)
     timer.unref()
-    signal.addEventListener('abort', aborted, { once: true })
+    signal?.addEventListener('abort', aborted, { once: true })
     promise.then(
       (value) => {
         finish()

@@ -272,9 +272,8 @@ export class PostgresListener implements Listener {
       this.#release(link, true)
       return
     }
-    const never = new AbortController().signal
     try {
-      await withDeadline(link.client.query('UNLISTEN *'), UNLISTEN_ON_CLOSE_MS, never, () => this.#noAnswer('UNLISTEN *', UNLISTEN_ON_CLOSE_MS), () => this.#closedError())
+      await withDeadline(link.client.query('UNLISTEN *'), UNLISTEN_ON_CLOSE_MS, undefined, () => this.#noAnswer('UNLISTEN *', UNLISTEN_ON_CLOSE_MS), () => this.#closedError())
       this.#release(link, false)
     } catch {
       this.#release(link, true)

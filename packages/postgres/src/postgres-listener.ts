@@ -16,6 +16,7 @@ import type { Socket } from 'node:net'
 import pg from 'pg'
 import { backoffDelay, sleep } from './backoff.js'
 import { withDeadline } from './deadline.js'
+import { tapNotifications } from './notification-tap.js'
 import type { ListenerSettings } from './listen-options.js'
 import type { PostgresContext } from './postgres-context.js'
 
@@ -36,6 +37,8 @@ interface Link {
   readonly markLost: (error: ConnectionError) => void
   readonly onError: (error: Error) => void
   readonly onEnd: () => void
+  /** Takes the {@link NotificationTap} out of the socket; undefined when pg's own events deliver. */
+  readonly untap: (() => void) | undefined
   released: boolean
 }
 
@@ -377,6 +380,8 @@ export class PostgresListener implements Listener {
       ready: false,
       lost: undefined,
       whenLost,
+      // Notifications are decoded straight off the socket; pg's own event is the fallback.
+      untap: tapNotifications(socketOf(client), this.#push),
       released: false,
       markLost: (error) => {
         if (link.lost !== undefined) return
@@ -387,7 +392,7 @@ export class PostgresListener implements Listener {
       onError: (error) => link.markLost(this.#asConnectionError(error)),
       onEnd: () => link.markLost(new ConnectionError(`the connection to PostgreSQL at ${this.#context.target} ended`)),
     }
-    // Straight from the protocol connection: the client would only re-emit it.
+    // Straight from the protocol connection (the client would only re-emit it).
     connectionOf(client).on('notification', this.#onNotification)
     client.on('error', link.onError)
     client.on('end', link.onEnd)
@@ -398,6 +403,7 @@ export class PostgresListener implements Listener {
   #release(link: Link, destroy: boolean): void {
     if (link.released) return
     link.released = true
+    link.untap?.()
     connectionOf(link.client).removeListener('notification', this.#onNotification)
     link.client.removeListener('error', link.onError)
     link.client.removeListener('end', link.onEnd)
@@ -412,6 +418,8 @@ export class PostgresListener implements Listener {
   readonly #onNotification = (message: pg.Notification): void => {
     this.#queue.push(createNotification(message.channel, message.payload ?? '', message.processId))
   }
+
+  readonly #push = (n: Notification): void => this.#queue.push(n)
 
   /** Runs a LISTEN/UNLISTEN on the live connection; while disconnected, the next connection applies the set. */
   async #command(text: string, undo: () => void): Promise<void> {

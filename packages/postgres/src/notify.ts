@@ -1,6 +1,6 @@
 import { assertValidChannel, assertValidPayload, isChannel, type Channel, type Session } from '@liteorm/core'
 import { CompiledQuery } from 'kysely'
-import { queryOnPool } from './pool-query.js'
+import { NotifyBatcher } from './notify-batch.js'
 import { requireContext } from './postgres-context.js'
 import { PostgresDB } from './postgres-session.js'
 
@@ -11,7 +11,10 @@ const NOTIFY = 'select pg_notify($1, $2)'
  * are bound, never interpolated, and the channel is exact and
  * case-sensitive. On a transaction it is delivered at commit, and not at all
  * on rollback. On a typed channel ({@link jsonChannel}) the value is checked
- * and serialised first.
+ * and serialised first. On a DB it is an autocommit statement, prepared
+ * once per connection; calls made in the same turn of the event loop share
+ * one (`pg_notify` over `unnest`, in call order), each still delivered and
+ * resolved once committed.
  *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
  * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more, or a value
@@ -48,5 +51,6 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
     await session.exec(CompiledQuery.raw(NOTIFY, [name, text])) // on the transaction's connection
     return
   }
-  await queryOnPool(context, NOTIFY, [name, text])
+  context.notifier ??= new NotifyBatcher(context)
+  await context.notifier.send(name, text as string)
 }

@@ -49,6 +49,7 @@ export function open<S = unknown>(dsnOrOptions: string | OpenOptions): PostgresD
     mapError: createPostgresErrorMapper(target, secretOf(config)),
     resources: new Set(),
     hub: undefined,
+    notifier: undefined,
     closedError: undefined,
   }
   const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool }), context.mapError) })

@@ -12,15 +12,20 @@ import type { PostgresContext } from './postgres-context.js'
  *
  * ```ts
  * const { rows } = await queryOnPool(context, 'select $1::int as n', [1])
+ * await queryOnPool(context, { name: 'one', text: 'select $1::int as n', values: [1] }) // prepared once per connection
  * ```
  */
-export async function queryOnPool<R extends pg.QueryResultRow>(context: PostgresContext, text: string, values: readonly unknown[]): Promise<pg.QueryResult<R>> {
+export async function queryOnPool<R extends pg.QueryResultRow>(
+  context: PostgresContext,
+  query: string | pg.QueryConfig,
+  values?: readonly unknown[],
+): Promise<pg.QueryResult<R>> {
   const client = await context.pool.connect().catch((error: unknown) => {
     throw context.mapError(error, 'connect')
   })
   try {
-    // The positional form: a config object would be cloned on every call.
-    return await client.query<R>(text, values as unknown[])
+    // Text and values positionally where possible: pg clones a config object on every call.
+    return await client.query<R>(query as string, values as unknown[])
   } catch (error) {
     throw context.mapError(error, 'query')
   } finally {

@@ -1,5 +1,6 @@
 import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core'
 import type pg from 'pg'
+import type { NotifyBatcher } from './notify-batch.js'
 
 /** Something that is closed when its DB closes (a listener). */
 export interface DBResource {
@@ -14,6 +15,8 @@ export interface PostgresContext extends SessionScope {
   readonly target: string
   /** Listeners to close before the pool ends. */
   readonly resources: Set<DBResource>
+  /** Sends the DB's autocommit notifications, several to a statement when they coincide; made on the first `notify`. */
+  notifier: NotifyBatcher | undefined
   /** The DB's shared subscription connection, made on the first `subscribe`. */
   hub: DBResource | undefined
 }

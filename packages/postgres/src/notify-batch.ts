@@ -1,0 +1,131 @@
+import { ConnectionError, QueryCanceledError } from '@liteorm/core'
+import type pg from 'pg'
+import { queryOnPool } from './pool-query.js'
+import type { PostgresContext } from './postgres-context.js'
+
+/** One notification, bound; prepared once per connection. */
+const NOTIFY_ONE: Readonly<pg.QueryConfig> = Object.freeze({ name: 'liteorm_notify', text: 'select pg_notify($1, $2)' })
+
+/** Several notifications in one statement, in array order; prepared once per connection. */
+const NOTIFY_MANY: Readonly<pg.QueryConfig> = Object.freeze({
+  name: 'liteorm_notify_many',
+  text: 'select count(pg_notify(c, p)) from unnest($1::text[], $2::text[]) as t(c, p)',
+})
+
+/** At most this many notifications, or this many payload characters, share one statement. */
+const MAX_BATCH = 1000
+const MAX_BATCH_CHARS = 1 << 20
+
+interface Pending {
+  readonly channel: string
+  readonly payload: string
+  readonly resolve: () => void
+  readonly reject: (error: unknown) => void
+}
+
+/** Notifications gathered in one turn of the event loop, sent as one autocommit statement. */
+class Batch {
+  readonly items: Pending[] = []
+  /** `channel\0payload` of each item: PostgreSQL folds identical notifications of one transaction into one. */
+  readonly #keys = new Set<string>()
+  #chars = 0
+
+  accepts(channel: string, payload: string): boolean {
+    if (this.items.length === 0) return true
+    return this.items.length < MAX_BATCH && this.#chars + payload.length <= MAX_BATCH_CHARS && !this.#keys.has(keyOf(channel, payload))
+  }
+
+  add(channel: string, payload: string): Promise<void> {
+    this.#keys.add(keyOf(channel, payload))
+    this.#chars += payload.length
+    return new Promise((resolve, reject) => this.items.push({ channel, payload, resolve, reject }))
+  }
+}
+
+function keyOf(channel: string, payload: string): string {
+  return `${channel}\0${payload}`
+}
+
+/**
+ * Sends a DB's autocommit notifications: those issued in the same turn of
+ * the event loop (by concurrent callers) go out together as one statement
+ * and one transaction, instead of one pool checkout, round trip and commit
+ * each. Each caller's promise still settles only once its notification is
+ * committed, and the statements stay bound: `pg_notify` over `unnest` of
+ * the channels and payloads, in call order.
+ *
+ * PostgreSQL delivers identical notifications (same channel and payload)
+ * of one transaction once, so a repeat goes into the next statement: every
+ * call is delivered. When a shared statement fails on the server (nothing
+ * was committed), each notification is retried on its own, so a caller
+ * only ever sees its own failure. A lost connection fails them all, since
+ * whether the commit happened is unknown, and so does a canceled statement.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const batcher = new NotifyBatcher(context)
+ * await Promise.all([batcher.send('jobs', '1'), batcher.send('jobs', '2')]) // one statement
+ * ```
+ */
+export class NotifyBatcher {
+  readonly #context: PostgresContext
+  #open: Batch | undefined
+
+  constructor(context: PostgresContext) {
+    this.#context = context
+  }
+
+  /**
+   * Queues one notification for this turn's statement; resolves once it is
+   * committed. Rejects with the mapped error of its statement
+   * (`ConnectionError` when the pool cannot connect).
+   *
+   * ### Examples
+   *
+   * ```ts
+   * await batcher.send('jobs', '{"id":1}')
+   * ```
+   */
+  send(channel: string, payload: string): Promise<void> {
+    let batch = this.#open
+    if (batch === undefined || !batch.accepts(channel, payload)) {
+      const fresh = new Batch()
+      batch = this.#open = fresh
+      // After every promise continuation of this turn: callers resumed by the same event join it.
+      process.nextTick(() => void this.#flush(fresh))
+    }
+    return batch.add(channel, payload)
+  }
+
+  async #flush(batch: Batch): Promise<void> {
+    if (this.#open === batch) this.#open = undefined
+    const { items } = batch
+    if (items.length === 1) return this.#sendOne(items[0]!)
+    try {
+      await queryOnPool(this.#context, { ...NOTIFY_MANY, values: [items.map((i) => i.channel), items.map((i) => i.payload)] })
+    } catch (error) {
+      if (!rolledBack(error)) {
+        for (const item of items) item.reject(error)
+        return
+      }
+      await Promise.all(items.map((item) => this.#sendOne(item)))
+      return
+    }
+    for (const item of items) item.resolve()
+  }
+
+  async #sendOne(item: Pending): Promise<void> {
+    try {
+      await queryOnPool(this.#context, { ...NOTIFY_ONE, values: [item.channel, item.payload] })
+      item.resolve()
+    } catch (error) {
+      item.reject(error)
+    }
+  }
+}
+
+/** Whether the server refused the statement, so nothing of it was committed (not so for a lost connection). */
+function rolledBack(error: unknown): boolean {
+  return !(error instanceof ConnectionError) && !(error instanceof QueryCanceledError)
+}

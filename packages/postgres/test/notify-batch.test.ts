@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConnectionError, LiteormError, listen, notify, open, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
+import { freePort } from '../../../test/postgres-server.js'
+import { useDatabase } from '../../../test/use-database.js'
+
+let url: string
+let db: PostgresDB<unknown>
+beforeAll(async () => {
+  url = await useDatabase('notify_batch')
+  db = open({ connectionString: url, max: 4 })
+})
+afterAll(() => db.close())
+
+async function receiveAll(l: AsyncIterable<Notification>, count: number): Promise<Notification[]> {
+  const got: Notification[] = []
+  for await (const n of l) {
+    got.push(n)
+    if (got.length === count) break
+  }
+  return got
+}
+
+describe('notify on a DB: calls made together share one statement', () => {
+  it('a burst of concurrent notify calls is delivered complete, in call order, from one statement', async () => {
+    const l = await listen(db, 'burst')
+    const payloads = Array.from({ length: 300 }, (_, i) => `n${i}`)
+    await Promise.all(payloads.map((p) => notify(db, 'burst', p)))
+    const got = await receiveAll(l, payloads.length)
+    await l.close()
+    expect(got.map((n) => n.payload)).toEqual(payloads)
+    // One statement, so one sending backend; separate statements would have spread over the pool's 4 connections.
+    expect(new Set(got.map((n) => n.pid)).size).toBe(1)
+  })
+
+  it('identical notifications issued together are each delivered (PostgreSQL would fold them within one transaction)', async () => {
+    const l = await listen(db, ['same', 'other'])
+    await Promise.all([notify(db, 'same', 'x'), notify(db, 'same', 'x'), notify(db, 'other', 'x'), notify(db, 'same', 'x')])
+    const got = await receiveAll(l, 4)
+    await l.close()
+    expect(got.map((n) => `${n.channel}:${n.payload}`).sort()).toEqual(['other:x', 'same:x', 'same:x', 'same:x'])
+  })
+
+  it('when the shared statement is refused, each caller gets its own error, and the DB stays usable', async () => {
+    const role = `notify_denied_${process.pid}`
+    await db.exec(sql.raw(`create role ${role} login password 'pw'`))
+    await db.exec(sql.raw(`revoke execute on function pg_notify(text, text) from public`))
+    const denied = new URL(url)
+    denied.username = role
+    denied.password = 'pw'
+    const restricted = open(denied.toString())
+    try {
+      const results = await Promise.allSettled([notify(restricted, 'a', '1'), notify(restricted, 'b', '2'), notify(restricted, 'c', '3')])
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
+      const errors = results.map((r) => (r as PromiseRejectedResult).reason as LiteormError)
+      expect(new Set(errors).size).toBe(3)
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(LiteormError)
+        expect(e.message).toMatch(/permission denied/)
+        expect(e.driverCode).toBe('42501')
+      }
+    } finally {
+      await restricted.close()
+      await db.exec(sql.raw(`grant execute on function pg_notify(text, text) to public`))
+      await db.exec(sql.raw(`drop role ${role}`))
+    }
+    const l = await listen(db, 'after')
+    await Promise.all([notify(db, 'after', '1'), notify(db, 'after', '2')])
+    expect((await receiveAll(l, 2)).map((n) => n.payload)).toEqual(['1', '2'])
+    await l.close()
+  })
+
+  it('when the server cannot be reached, every caller of the statement rejects with ConnectionError', async () => {
+    const port = await freePort()
+    const unreachable = open(`postgres://app:secret@127.0.0.1:${port}/app`)
+    try {
+      const results = await Promise.allSettled([notify(unreachable, 'a', '1'), notify(unreachable, 'a', '2')])
+      for (const r of results) {
+        expect(r.status).toBe('rejected')
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionError)
+        expect(String((r as PromiseRejectedResult).reason.message)).not.toContain('secret')
+      }
+    } finally {
+      await unreachable.close()
+    }
+  })
+})

@@ -39,46 +39,16 @@ export function compileQuery<R>(q: Query<R>, kysely: QueryCompilerSource, cache:
   if ('sql' in q && typeof q.sql === 'string' && 'parameters' in q) return q
   if (!('compile' in q) || typeof q.compile !== 'function') throw invalidQuery()
   const builder = q as RawBuilder<R>
-  const template = plainTemplate(q)
-  if (template === undefined) return builder.compile(kysely)
-  const { node, values } = template
+  if (!('isRawBuilder' in q) || q.isRawBuilder !== true) return builder.compile(kysely)
+  const node = builder.toOperationNode()
+  const parameters = plainValues(node)
+  if (parameters === undefined) return builder.compile(kysely)
   const sql = cache.get(node.sqlFragments)
   // A plain object on the hot path: CompiledQuery.raw would freeze four objects per call.
-  if (sql !== undefined) return { query: node, queryId: createQueryId(), sql, parameters: values }
+  if (sql !== undefined) return { query: node, queryId: createQueryId(), sql, parameters }
   const compiled = builder.compile(kysely)
   if (RawNode.is(compiled.query) && plainValues(compiled.query) !== undefined) cache.set(compiled.query.sqlFragments, compiled.sql)
   return compiled
-}
-
-/** A `sql` template whose interpolations are all plain values, as {@link plainTemplate} finds it. */
-export interface PlainTemplate {
-  /** Its node; `node.sqlFragments`, one frozen array per place in the source, identifies its SQL. */
-  readonly node: RawNode
-  /** The values it binds, in order. */
-  readonly values: unknown[]
-}
-
-/**
- * The node and values of `q` when it is a `sql` template whose
- * interpolations are all plain values — the templates whose SQL
- * {@link compileQuery} compiles once per place in the source — and
- * `undefined` for anything else (another template, a builder, a
- * `CompiledQuery`, a value that is not a query). A backend uses it to keep
- * what it derives from such a template's SQL by `node.sqlFragments`. Throws
- * only what the template's own plugins throw.
- *
- * ### Examples
- *
- * ```ts
- * plainTemplate(sql`select name from kv where id = ${1}`) // { node: RawNode { sqlFragments: ['select name from kv where id = ', ''], ... }, values: [1] }
- * plainTemplate(sql`select ${sql.lit(1)}`)              // undefined
- * ```
- */
-export function plainTemplate(q: unknown): PlainTemplate | undefined {
-  if (typeof q !== 'object' || q === null || !('isRawBuilder' in q) || q.isRawBuilder !== true) return undefined
-  const node = (q as RawBuilder<unknown>).toOperationNode()
-  const values = plainValues(node)
-  return values === undefined ? undefined : { node, values }
 }
 
 /**
@@ -88,7 +58,7 @@ export function plainTemplate(q: unknown): PlainTemplate | undefined {
  */
 function plainValues(node: RawNode): unknown[] | undefined {
   const { sqlFragments, parameters: nodes } = node
-  if (nodes.length !== sqlFragments.length - 1 || !('raw' in sqlFragments)) return undefined
+  if (!('raw' in sqlFragments) || nodes.length !== sqlFragments.length - 1) return undefined
   const values: unknown[] = new Array(nodes.length)
   for (let i = 0; i < nodes.length; i++) {
     const parameter = nodes[i]!

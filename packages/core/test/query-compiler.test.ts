@@ -1,6 +1,6 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { compileQuery, InvalidArgumentError, plainTemplate, type TemplateCache } from '@liteorm/core'
+import { compileQuery, InvalidArgumentError, type TemplateCache } from '@liteorm/core'
 
 // Compilation only: Kysely's DummyDriver never connects anywhere.
 const postgres = new Kysely<unknown>({
@@ -54,24 +54,5 @@ describe('compileQuery', () => {
     expect(compileQuery(compiled, postgres, cache)).toBe(compiled)
     expect(() => compileQuery('select 1' as never, postgres, cache)).toThrow(InvalidArgumentError)
     expect(() => compileQuery({} as never, postgres, cache)).toThrow(InvalidArgumentError)
-  })
-})
-
-describe('plainTemplate', () => {
-  it("a template of plain values gives its node, whose strings are the same at each call of one call site, and this call's values", () => {
-    const first = plainTemplate(byId(1))
-    const second = plainTemplate(byId(2))
-    expect(first?.values).toEqual([1, 'k'])
-    expect(second?.values).toEqual([2, 'k'])
-    expect(second?.node.sqlFragments).toBe(first?.node.sqlFragments)
-  })
-
-  it('anything else gives undefined: templates with SQL of their own, sql.raw, builders, CompiledQuery objects, non-queries', () => {
-    expect(plainTemplate(sql`select ${sql.lit(1)}`)).toBeUndefined()
-    expect(plainTemplate(sql`select ${sql`${1}`}`)).toBeUndefined()
-    expect(plainTemplate(sql.raw('select 1'))).toBeUndefined()
-    expect(plainTemplate(postgres.selectNoFrom((eb) => eb.val(1).as('one')))).toBeUndefined()
-    expect(plainTemplate(byId(1).compile(postgres))).toBeUndefined()
-    for (const value of [undefined, null, 'select 1', {}]) expect(plainTemplate(value)).toBeUndefined()
   })
 })

@@ -1,28 +1,16 @@
-import {
-  compileQuery,
-  NoRowsError,
-  plainTemplate,
-  type ErrorMapper,
-  type Query,
-  type QueryCompilerSource,
-  type Result,
-  type TemplateCache,
-} from '@liteorm/core'
-import type { Prepared, SqliteConnection } from './sqlite-connection.js'
+import { compileQuery, NoRowsError, type ErrorMapper, type Query, type QueryCompilerSource, type Result, type TemplateCache } from '@liteorm/core'
+import type { SqliteConnection } from './sqlite-connection.js'
 import type { SqliteContext } from './sqlite-context.js'
 import type { SqliteDriver } from './sqlite-driver.js'
 
 /**
  * Runs a DB's `query`, `queryOne` and `exec` at once when its connection is
- * free: the cached prepared statement runs synchronously under the driver's
- * mutex, and the call gets a settled promise. A `sql` template of plain
- * values finds its statement by the template's strings, without compiling
- * (see core's `plainTemplate`); any other query, and a template met for the
- * first time, is compiled (a template's SQL once, in the cache the DB's
- * transactions share, see core's `compileQuery`) and finds it by its SQL.
- * Errors of the statement go through the DB's one `mapError`, as on
- * Kysely's path; a query that does not compile rejects with its error
- * unmapped, as there.
+ * free: the query is compiled (a `sql` template's SQL once, in the cache the
+ * DB's transactions share, see core's `compileQuery`), the cached
+ * prepared statement runs synchronously under the driver's mutex, and the
+ * call gets a settled promise. Errors of the statement go through the DB's
+ * one `mapError`, as on Kysely's path; a query that does not compile
+ * rejects with its error unmapped, as there.
  *
  * Each method returns `undefined`, running nothing, when the DB is closed
  * or the connection is held or waited for (a transaction, a stream, a
@@ -73,14 +61,10 @@ export class DirectPath {
     const connection = this.#take()
     if (connection === undefined) return undefined
     try {
-      const template = plainTemplate(q)
-      const strings = template?.node.sqlFragments
-      const cached = strings === undefined ? undefined : connection.preparedFor(strings)
-      const compiled = cached === undefined ? compileQuery(q, this.#kysely, this.#templates) : undefined
+      const { sql, parameters } = compileQuery(q, this.#kysely, this.#templates)
       let value: T
       try {
-        if (compiled === undefined) value = step(connection, cached!, template!.values)
-        else value = step(connection, connection.prepare(compiled.sql, strings), compiled.parameters)
+        value = step(connection, sql, parameters)
       } catch (error) {
         throw this.#mapError(error, 'query') // liteorm errors (NoRowsError) pass through unchanged
       }
@@ -98,14 +82,14 @@ export class DirectPath {
 }
 
 /** What the direct path runs on the connection: module-level, so no closure is made per call. */
-type Step<T> = (connection: SqliteConnection, prepared: Prepared, parameters: readonly unknown[]) => T
+type Step<T> = (connection: SqliteConnection, sql: string, parameters: readonly unknown[]) => T
 
-const allRows: Step<unknown[]> = (connection, prepared, parameters) => connection.run(prepared, parameters).rows
+const allRows: Step<unknown[]> = (connection, sql, parameters) => connection.run(sql, parameters).rows
 
-const firstRow: Step<unknown> = (connection, prepared, parameters) => {
-  const row = connection.first(prepared, parameters)
+const firstRow: Step<unknown> = (connection, sql, parameters) => {
+  const row = connection.first(sql, parameters)
   if (row === undefined) throw new NoRowsError()
   return row
 }
 
-const execute: Step<Result> = (connection, prepared, parameters) => connection.exec(prepared, parameters)
+const execute: Step<Result> = (connection, sql, parameters) => connection.exec(sql, parameters)

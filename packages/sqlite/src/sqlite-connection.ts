@@ -6,8 +6,7 @@ import { statementKind } from './statement-kind.js'
 /** How many prepared statements a connection keeps, least recently used out first. */
 const STATEMENT_CACHE_SIZE = 200
 
-/** A statement the connection prepared, with what it knows of it. */
-export interface Prepared {
+interface Prepared {
   readonly statement: Database.Statement<unknown[]>
   /** It returns rows (SELECT, or a write with RETURNING). */
   readonly reader: boolean
@@ -17,36 +16,30 @@ export interface Prepared {
   readonly inserts: boolean
   /** When it was last used, on the connection's clock of uses. */
   used: number
-  /** It is in the connection's cache still (not evicted, not cleared). */
-  cached: boolean
 }
 
 /**
  * Kysely's view of the DB's one better-sqlite3 connection: it runs compiled
- * queries, keeping prepared statements in a small LRU cache, found by their
- * SQL and, for the `sql` templates of plain values the DB runs itself, by
- * the template's strings. A statement
+ * queries, keeping prepared statements in a small LRU cache. A statement
  * that returns rows reports them; one that writes reports `numAffectedRows`
  * (for `... RETURNING`, one per returned row) and, for an INSERT or REPLACE
  * that inserted rows, `insertId` = SQLite's `last_insert_rowid()`, exact as a
  * bigint. Errors are better-sqlite3's own; the dialect maps them.
  *
- * {@link run}, {@link first} and {@link exec} do the same synchronously, on
- * a statement from {@link prepare} or {@link preparedFor}, for the DB's
- * statements that run at once (see `SqliteDriver.takeNow`).
+ * {@link run}, {@link first} and {@link exec} do the same synchronously, for
+ * the DB's statements that run at once (see `SqliteDriver.takeNow`).
  *
  * ### Examples
  *
  * ```ts
  * const connection = new SqliteConnection(raw)
  * await connection.executeQuery(CompiledQuery.raw('insert into t (x) values (?)', [1])) // { numAffectedRows: 1n, insertId: 1n, rows: [] }
- * connection.first(connection.prepare('select x from t where x = ?'), [1])         // { x: 1 }
+ * connection.first('select x from t where x = ?', [1])                              // { x: 1 }
  * ```
  */
 export class SqliteConnection implements DatabaseConnection {
   readonly #raw: Database.Database
   readonly #cache = new Map<string, Prepared>()
-  readonly #byTemplate = new WeakMap<readonly string[], Prepared>()
   #uses = 0
   #lastRowid: Database.Statement<[], bigint> | undefined
 
@@ -55,36 +48,12 @@ export class SqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    return this.run<R>(this.prepare(compiledQuery.sql), compiledQuery.parameters)
+    return this.run<R>(compiledQuery.sql, compiledQuery.parameters)
   }
 
-  /**
-   * The statement of `sql`, from the cache or prepared now; with `template`
-   * (the strings of the `sql` template that compiled to `sql`), later found
-   * by {@link preparedFor} too. Throws better-sqlite3's error (a syntax
-   * error, a missing table).
-   */
-  prepare(sql: string, template?: readonly string[]): Prepared {
-    const prepared = this.#cache.get(sql) ?? this.#prepareNew(sql)
-    prepared.used = ++this.#uses
-    if (template !== undefined) this.#byTemplate.set(template, prepared)
-    return prepared
-  }
-
-  /**
-   * The statement {@link prepare} made for the `sql` template with strings
-   * `template`, while it is cached; `undefined` otherwise. Never fails.
-   */
-  preparedFor(template: readonly string[]): Prepared | undefined {
-    const prepared = this.#byTemplate.get(template)
-    if (prepared === undefined || !prepared.cached) return undefined
-    prepared.used = ++this.#uses
-    return prepared
-  }
-
-  /** Runs `prepared` and reports what {@link executeQuery} reports. Throws better-sqlite3's error. */
-  run<R>(prepared: Prepared, parameters: readonly unknown[]): QueryResult<R> {
-    const { statement, reader, readonly, inserts } = prepared
+  /** Runs one statement and reports what {@link executeQuery} reports. Throws better-sqlite3's error. */
+  run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
+    const { statement, reader, readonly, inserts } = this.#prepare(sql)
     if (reader) {
       const rows = statement.all(parameters) as R[]
       if (readonly) return { rows }
@@ -99,26 +68,26 @@ export class SqliteConnection implements DatabaseConnection {
   }
 
   /**
-   * Runs `prepared` and returns its first row, `undefined` when it returns
-   * none; a statement that only reads stops at that row, any other runs to
-   * the end. Throws better-sqlite3's error.
+   * Runs one statement and returns its first row, `undefined` when it
+   * returns none; a statement that only reads stops at that row, any other
+   * runs to the end. Throws better-sqlite3's error.
    */
-  first<R>(prepared: Prepared, parameters: readonly unknown[]): R | undefined {
-    const { statement, reader, readonly } = prepared
+  first<R>(sql: string, parameters: readonly unknown[]): R | undefined {
+    const { statement, reader, readonly } = this.#prepare(sql)
     if (reader && readonly) return (isLoneValue(parameters) ? statement.get(parameters[0]) : statement.get(parameters)) as R | undefined
-    return this.run<R>(prepared, parameters).rows[0]
+    return this.run<R>(sql, parameters).rows[0]
   }
 
   /**
-   * Runs `prepared` and reports `{ rowsAffected, insertId? }` as a
+   * Runs one statement and reports `{ rowsAffected, insertId? }` as a
    * session's `exec` does: rows changed (0 for a statement that only reads;
    * for `... RETURNING`, rows returned) and `insertId` for an INSERT or
    * REPLACE that inserted rows. Throws better-sqlite3's error.
    */
-  exec(prepared: Prepared, parameters: readonly unknown[]): Result {
-    const { statement, reader, inserts } = prepared
+  exec(sql: string, parameters: readonly unknown[]): Result {
+    const { statement, reader, inserts } = this.#prepare(sql)
     if (reader) {
-      const { numAffectedRows, insertId } = this.run(prepared, parameters)
+      const { numAffectedRows, insertId } = this.run(sql, parameters)
       const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
       return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
     }
@@ -128,7 +97,7 @@ export class SqliteConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
-    const { statement } = this.prepare(compiledQuery.sql)
+    const { statement } = this.#prepare(compiledQuery.sql)
     if (!statement.reader) throw new TypeError('streaming needs a statement that returns rows (SELECT, or a write with RETURNING)')
     let rows: R[] = []
     for (const row of statement.iterate(compiledQuery.parameters as unknown[])) {
@@ -143,13 +112,16 @@ export class SqliteConnection implements DatabaseConnection {
 
   /** Forgets the cached statements (before the connection closes). */
   clear(): void {
-    for (const prepared of this.#cache.values()) prepared.cached = false
     this.#cache.clear()
     this.#lastRowid = undefined
   }
 
-  /** Prepares `sql` and caches it, evicting the statement used longest ago from a full cache. */
-  #prepareNew(sql: string): Prepared {
+  #prepare(sql: string): Prepared {
+    const cached = this.#cache.get(sql)
+    if (cached !== undefined) {
+      cached.used = ++this.#uses
+      return cached
+    }
     const statement = this.#raw.prepare<unknown[]>(sql)
     // Writes report lastInsertRowid as an exact bigint; rows read keep plain numbers.
     if (!statement.reader) statement.safeIntegers(true)
@@ -159,8 +131,7 @@ export class SqliteConnection implements DatabaseConnection {
       reader: statement.reader,
       readonly: statement.readonly,
       inserts: kind === 'insert' || kind === 'replace',
-      used: 0,
-      cached: true,
+      used: ++this.#uses,
     }
     if (this.#cache.size >= STATEMENT_CACHE_SIZE) this.#evictLeastRecent()
     this.#cache.set(sql, prepared)
@@ -169,13 +140,15 @@ export class SqliteConnection implements DatabaseConnection {
 
   /** Drops the statement used longest ago: a scan, on a miss of a full cache only, so a hit costs no reordering. */
   #evictLeastRecent(): void {
-    let oldest: Prepared | undefined
-    for (const prepared of this.#cache.values()) {
-      if (oldest === undefined || prepared.used < oldest.used) oldest = prepared
+    let oldest: string | undefined
+    let oldestUse = Infinity
+    for (const [sql, { used }] of this.#cache) {
+      if (used < oldestUse) {
+        oldest = sql
+        oldestUse = used
+      }
     }
-    if (oldest === undefined) return
-    oldest.cached = false
-    this.#cache.delete(oldest.statement.source)
+    if (oldest !== undefined) this.#cache.delete(oldest)
   }
 
   #lastInsertRowid(): bigint {

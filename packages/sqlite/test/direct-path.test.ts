@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompiledQuery, type Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ClosedError, NoRowsError, open, sql, UniqueViolationError, type Session, type SqliteDB } from '@liteorm/sqlite'
+import { NoRowsError, open, sql, UniqueViolationError, type Session, type SqliteDB } from '@liteorm/sqlite'
 
 interface Schema {
   items: { id: Generated<number>; name: string }
@@ -82,24 +82,6 @@ describe('sql templates on the DB', () => {
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 250; i++) expect(await db.queryOne(sql.raw<{ v: number }>(`select ${i} as v`))).toEqual({ v: i })
     }
-  })
-
-  it("a template, whose statement is found by its strings, answers right after the cache of 200 dropped that statement", async () => {
-    const select = (v: number) => db.queryOne(sql<{ v: number }>`select ${v} + 1000 as v`)
-    expect(await select(1)).toEqual({ v: 1001 })
-    for (let i = 0; i < 250; i++) await db.queryOne(sql.raw(`select ${i} as evicting`))
-    expect(await select(2)).toEqual({ v: 1002 })
-    expect(await select(3)).toEqual({ v: 1003 })
-  })
-
-  it("a template whose statement cannot be prepared rejects mapped each time, and runs once its table exists", async () => {
-    const own = await fresh()
-    const count = () => own.queryOne(sql<{ n: number }>`select count(*) as n from later where n > ${0}`)
-    for (let i = 0; i < 2; i++) await expect(count()).rejects.toMatchObject({ name: 'LiteormError', message: expect.stringMatching(/no such table: later/) })
-    await own.exec(sql`create table later (n integer)`)
-    expect(await count()).toEqual({ n: 0 })
-    await own.close()
-    await expect(count()).rejects.toBeInstanceOf(ClosedError)
   })
 })
 

@@ -1,4 +1,4 @@
-import { ConnectionError, QueryCanceledError } from '@liteorm/core'
+import { ConnectionError, LiteormError, QueryCanceledError } from '@liteorm/core'
 import type pg from 'pg'
 import { queryOnPool } from './pool-query.js'
 import type { PostgresContext } from './postgres-context.js'
@@ -11,6 +11,9 @@ const NOTIFY_MANY: Readonly<pg.QueryConfig> = Object.freeze({
   name: 'liteorm_notify_many',
   text: 'select count(pg_notify(c, p)) from unnest($1::text[], $2::text[]) as t(c, p)',
 })
+
+/** SQLSTATE 26000: the server lost a prepared statement (`DEALLOCATE`, `DISCARD ALL`, a pooler in transaction mode). */
+const PREPARED_STATEMENT_MISSING = '26000'
 
 /** At most this many notifications, or this many payload characters, share one statement. */
 const MAX_BATCH = 1000
@@ -60,6 +63,9 @@ function keyOf(channel: string, payload: string): string {
  * was committed), each notification is retried on its own, so a caller
  * only ever sees its own failure. A lost connection fails them all, since
  * whether the commit happened is unknown, and so does a canceled statement.
+ * Statements are prepared once per connection until the server is found
+ * to have lost one (a pooler in transaction mode, `DISCARD ALL`); from then
+ * on they are sent unprepared.
  *
  * ### Examples
  *
@@ -71,6 +77,8 @@ function keyOf(channel: string, payload: string): string {
 export class NotifyBatcher {
   readonly #context: PostgresContext
   #open: Batch | undefined
+  /** Until the server loses one of them once: then statements are sent unprepared for good. */
+  #prepared = true
 
   constructor(context: PostgresContext) {
     this.#context = context
@@ -103,7 +111,7 @@ export class NotifyBatcher {
     const { items } = batch
     if (items.length === 1) return this.#sendOne(items[0]!)
     try {
-      await queryOnPool(this.#context, { ...NOTIFY_MANY, values: [items.map((i) => i.channel), items.map((i) => i.payload)] })
+      await this.#query(NOTIFY_MANY, [items.map((i) => i.channel), items.map((i) => i.payload)])
     } catch (error) {
       if (!rolledBack(error)) {
         for (const item of items) item.reject(error)
@@ -117,11 +125,25 @@ export class NotifyBatcher {
 
   async #sendOne(item: Pending): Promise<void> {
     try {
-      await queryOnPool(this.#context, { ...NOTIFY_ONE, values: [item.channel, item.payload] })
+      await this.#query(NOTIFY_ONE, [item.channel, item.payload])
       item.resolve()
     } catch (error) {
       item.reject(error)
     }
+  }
+
+  /** Runs a notify statement; a missing prepared statement failed before running, so it is sent again unprepared. */
+  async #query(statement: Readonly<pg.QueryConfig>, values: unknown[]): Promise<void> {
+    if (this.#prepared) {
+      try {
+        await queryOnPool(this.#context, { ...statement, values })
+        return
+      } catch (error) {
+        if (!(error instanceof LiteormError && error.driverCode === PREPARED_STATEMENT_MISSING)) throw error
+        this.#prepared = false
+      }
+    }
+    await queryOnPool(this.#context, statement.text, values)
   }
 }
 

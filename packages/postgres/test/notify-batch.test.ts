@@ -69,6 +69,22 @@ describe('notify on a DB: calls made together share one statement', () => {
     await l.close()
   })
 
+  it('when the server has lost the prepared statements (DEALLOCATE ALL, DISCARD ALL, a pooler), notify still delivers', async () => {
+    const single = open({ connectionString: url, max: 1 })
+    try {
+      const l = await listen(db, 'lost_prepared')
+      await notify(single, 'lost_prepared', 'prepared')
+      await Promise.all([notify(single, 'lost_prepared', 'a'), notify(single, 'lost_prepared', 'b')])
+      await single.exec(sql`deallocate all`) // the same, only connection
+      await notify(single, 'lost_prepared', 'after')
+      await Promise.all([notify(single, 'lost_prepared', 'c'), notify(single, 'lost_prepared', 'd')])
+      expect((await receiveAll(l, 6)).map((n) => n.payload)).toEqual(['prepared', 'a', 'b', 'after', 'c', 'd'])
+      await l.close()
+    } finally {
+      await single.close()
+    }
+  })
+
   it('when the server cannot be reached, every caller of the statement rejects with ConnectionError', async () => {
     const port = await freePort()
     const unreachable = open(`postgres://app:secret@127.0.0.1:${port}/app`)

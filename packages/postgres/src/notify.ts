@@ -13,7 +13,7 @@ const NOTIFY = 'select pg_notify($1, $2)'
  * on rollback. On a typed channel ({@link jsonChannel}) the value is checked
  * and serialised first. On a DB it is an autocommit statement, prepared
  * once per connection; calls made in the same turn of the event loop share
- * one (`pg_notify` over `unnest`, in call order), each still delivered and
+ * one (one `pg_notify` call each, in call order), each still delivered and
  * resolved once committed.
  *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,

@@ -37,8 +37,8 @@ interface Link {
   readonly markLost: (error: ConnectionError) => void
   readonly onError: (error: Error) => void
   readonly onEnd: () => void
-  /** Takes the {@link NotificationTap} out of the socket; undefined when pg's own events deliver. */
-  readonly untap: (() => void) | undefined
+  /** Stops this connection's notifications from reaching the queue. */
+  readonly stopDelivery: () => void
   released: boolean
 }
 
@@ -270,7 +270,6 @@ export class PostgresListener implements Listener {
     const link = this.#link
     if (link === undefined) return
     this.#link = undefined
-    connectionOf(link.client).removeListener('notification', this.#onNotification)
     if (!link.ready || link.lost !== undefined || link.released) {
       this.#release(link, true)
       return
@@ -380,8 +379,7 @@ export class PostgresListener implements Listener {
       ready: false,
       lost: undefined,
       whenLost,
-      // Notifications are decoded straight off the socket; pg's own event is the fallback.
-      untap: tapNotifications(socketOf(client), this.#push),
+      stopDelivery: this.#deliverFrom(client),
       released: false,
       markLost: (error) => {
         if (link.lost !== undefined) return
@@ -392,8 +390,6 @@ export class PostgresListener implements Listener {
       onError: (error) => link.markLost(this.#asConnectionError(error)),
       onEnd: () => link.markLost(new ConnectionError(`the connection to PostgreSQL at ${this.#context.target} ended`)),
     }
-    // Straight from the protocol connection (the client would only re-emit it).
-    connectionOf(client).on('notification', this.#onNotification)
     client.on('error', link.onError)
     client.on('end', link.onEnd)
     return link
@@ -403,8 +399,7 @@ export class PostgresListener implements Listener {
   #release(link: Link, destroy: boolean): void {
     if (link.released) return
     link.released = true
-    link.untap?.()
-    connectionOf(link.client).removeListener('notification', this.#onNotification)
+    link.stopDelivery()
     link.client.removeListener('error', link.onError)
     link.client.removeListener('end', link.onEnd)
     if (destroy) {
@@ -415,8 +410,21 @@ export class PostgresListener implements Listener {
     }
   }
 
-  readonly #onNotification = (message: pg.Notification): void => {
-    this.#queue.push(createNotification(message.channel, message.payload ?? '', message.processId))
+  /**
+   * Routes the connection's notifications into the queue: decoded straight
+   * off the socket by a {@link tapNotifications} tap, or, when the socket
+   * cannot be tapped, from pg's protocol-level event (the client would only
+   * re-emit it). Returns the undo.
+   */
+  #deliverFrom(client: pg.PoolClient): () => void {
+    const untap = tapNotifications(socketOf(client), this.#push)
+    if (untap !== undefined) return untap
+    const connection = connectionOf(client)
+    const onNotification = (message: pg.Notification): void => {
+      this.#queue.push(createNotification(message.channel, message.payload ?? '', message.processId))
+    }
+    connection.on('notification', onNotification)
+    return () => connection.removeListener('notification', onNotification)
   }
 
   readonly #push = (n: Notification): void => this.#queue.push(n)

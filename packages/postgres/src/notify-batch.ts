@@ -9,11 +9,23 @@ import type { PostgresContext } from './postgres-context.js'
  */
 const MAX_LISTED = 16
 
-/** `select pg_notify($1, $2), …` for 1 to {@link MAX_LISTED} notifications, by count; each prepared once per connection. */
-const NOTIFY_LISTED: readonly Readonly<pg.QueryConfig>[] = Array.from({ length: MAX_LISTED + 1 }, (_, count) => {
-  const calls = Array.from({ length: count }, (_, i) => `pg_notify($${2 * i + 1}, $${2 * i + 2})`)
+/** `select pg_notify($1, $2), …` for 1 to {@link MAX_LISTED} notifications (at index count − 1); each prepared once per connection. */
+const NOTIFY_LISTED: readonly Readonly<pg.QueryConfig>[] = Array.from({ length: MAX_LISTED }, (_, i) => {
+  const count = i + 1
+  const calls = Array.from({ length: count }, (_, k) => `pg_notify($${2 * k + 1}, $${2 * k + 2})`)
   return Object.freeze({ name: `liteorm_notify_${count}`, text: `select ${calls.join(', ')}` })
 })
+
+/**
+ * One notification: `select pg_notify($1, $2)`, as `notify` also sends it on a transaction.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await tx.exec(CompiledQuery.raw(NOTIFY_ONE.text, ['jobs', '1']))
+ * ```
+ */
+export const NOTIFY_ONE = NOTIFY_LISTED[0]!
 
 /** Any number of notifications, in array order; prepared once per connection. */
 const NOTIFY_UNNEST: Readonly<pg.QueryConfig> = Object.freeze({
@@ -42,20 +54,15 @@ class Batch {
   readonly #keys = new Set<string>()
   #chars = 0
 
-  accepts(channel: string, payload: string): boolean {
-    if (this.items.length === 0) return true
-    return this.items.length < MAX_BATCH && this.#chars + payload.length <= MAX_BATCH_CHARS && !this.#keys.has(keyOf(channel, payload))
-  }
-
-  add(channel: string, payload: string): Promise<void> {
-    this.#keys.add(keyOf(channel, payload))
+  /** Adds the notification and resolves once it is committed; `undefined` when it must go in another batch. */
+  add(channel: string, payload: string): Promise<void> | undefined {
+    const key = `${channel}\0${payload}`
+    const size = this.items.length
+    if (size > 0 && (size >= MAX_BATCH || this.#chars + payload.length > MAX_BATCH_CHARS || this.#keys.has(key))) return undefined
+    this.#keys.add(key)
     this.#chars += payload.length
     return new Promise((resolve, reject) => this.items.push({ channel, payload, resolve, reject }))
   }
-}
-
-function keyOf(channel: string, payload: string): string {
-  return `${channel}\0${payload}`
 }
 
 /**
@@ -105,14 +112,15 @@ export class NotifyBatcher {
    * ```
    */
   send(channel: string, payload: string): Promise<void> {
-    let batch = this.#open
-    if (batch === undefined || !batch.accepts(channel, payload)) {
-      const fresh = new Batch()
-      batch = this.#open = fresh
-      // After every promise continuation of this turn: callers resumed by the same event join it.
-      process.nextTick(() => void this.#flush(fresh))
-    }
-    return batch.add(channel, payload)
+    return this.#open?.add(channel, payload) ?? this.#openBatch().add(channel, payload)!
+  }
+
+  /** A new batch that later calls join, sent after every promise continuation of this turn (callers resumed by the same event join it). */
+  #openBatch(): Batch {
+    const batch = new Batch()
+    this.#open = batch
+    process.nextTick(() => void this.#flush(batch))
+    return batch
   }
 
   async #flush(batch: Batch): Promise<void> {
@@ -120,7 +128,7 @@ export class NotifyBatcher {
     const { items } = batch
     if (items.length === 1) return this.#sendOne(items[0]!)
     try {
-      if (items.length <= MAX_LISTED) await this.#query(NOTIFY_LISTED[items.length]!, items.flatMap((i) => [i.channel, i.payload]))
+      if (items.length <= MAX_LISTED) await this.#query(NOTIFY_LISTED[items.length - 1]!, items.flatMap((i) => [i.channel, i.payload]))
       else await this.#query(NOTIFY_UNNEST, [items.map((i) => i.channel), items.map((i) => i.payload)])
     } catch (error) {
       if (!rolledBack(error)) {
@@ -135,7 +143,7 @@ export class NotifyBatcher {
 
   async #sendOne(item: Pending): Promise<void> {
     try {
-      await this.#query(NOTIFY_LISTED[1]!, [item.channel, item.payload])
+      await this.#query(NOTIFY_ONE, [item.channel, item.payload])
       item.resolve()
     } catch (error) {
       item.reject(error)

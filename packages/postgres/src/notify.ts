@@ -1,10 +1,8 @@
 import { assertValidChannel, assertValidPayload, isChannel, type Channel, type Session } from '@liteorm/core'
 import { CompiledQuery } from 'kysely'
-import { NotifyBatcher } from './notify-batch.js'
+import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { requireContext } from './postgres-context.js'
 import { PostgresDB } from './postgres-session.js'
-
-const NOTIFY = 'select pg_notify($1, $2)'
 
 /**
  * Sends a notification with `SELECT pg_notify($1, $2)`: channel and payload
@@ -48,7 +46,7 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   assertValidPayload(text)
   const context = requireContext(session, 'notify')
   if (!(session instanceof PostgresDB)) {
-    await session.exec(CompiledQuery.raw(NOTIFY, [name, text])) // on the transaction's connection
+    await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return
   }
   context.notifier ??= new NotifyBatcher(context)

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { SqliteSettings } from './open-options.js'
-import { NOTIFICATIONS_TABLE, type NotificationRow } from './notifications-table.js'
+import { NOTIFICATIONS_TABLE, SELECT_NOTIFICATIONS_SEQ, type NotificationRow } from './notifications-table.js'
 import type { SqliteContext } from './sqlite-context.js'
 
 /** One consistent read of the notifications table. */
@@ -30,7 +30,6 @@ export interface NotificationSource {
 
 const SELECT_ROWS = `select id, channel, payload, pid from ${NOTIFICATIONS_TABLE} where id > ? order by id limit ?`
 const SELECT_PRUNED = 'select through from _liteorm_notifications_pruned where id = 1'
-const SELECT_SEQ = 'select seq from sqlite_sequence where name = ?'
 
 /**
  * A file database's listener source: a connection of its own on the file
@@ -66,7 +65,7 @@ export class FileSource implements NotificationSource {
   }
 
   latestId(): number {
-    return numberOr0(this.#optional(SELECT_SEQ, 'get', NOTIFICATIONS_TABLE))
+    return numberOr0(this.#optional(SELECT_NOTIFICATIONS_SEQ, 'get', NOTIFICATIONS_TABLE))
   }
 
   read(after: number, limit: number): NotificationBatch {

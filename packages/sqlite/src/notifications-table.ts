@@ -8,8 +8,8 @@ import type { SqliteContext } from './sqlite-context.js'
  */
 export const NOTIFICATIONS_TABLE = '_liteorm_notifications'
 
-/** One row: the highest notification id ever pruned, for listeners to tell what they missed. */
-export const PRUNED_TABLE = '_liteorm_notifications_pruned'
+/** The highest notification id ever handed out (SQLite's AUTOINCREMENT counter), bound to {@link NOTIFICATIONS_TABLE}. */
+export const SELECT_NOTIFICATIONS_SEQ = 'select seq from sqlite_sequence where name = ?'
 
 /** A notification as stored. */
 export interface NotificationRow {

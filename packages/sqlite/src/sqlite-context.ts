@@ -9,8 +9,6 @@ export interface DBResource {
 
 /** What the transaction now open on the DB's connection has done. Internal. */
 export interface TransactionState {
-  /** Started with `readOnly: true`: `PRAGMA query_only` is on until it ends. */
-  readonly readOnly: boolean
   /** It wrote notifications: listeners are woken when it commits. */
   notified: boolean
   /** It created the notifications tables: they exist once it commits. */

@@ -5,7 +5,7 @@ import { SqliteConnection } from './sqlite-connection.js'
 /** What the driver tells the rest of the backend about transactions. */
 export interface TransactionHooks {
   /** A transaction began on the connection. */
-  began(readOnly: boolean): void
+  began(): void
   /** It committed. Called synchronously after COMMIT returned, before anything else can run on the connection. */
   committed(): void
   /** It rolled back (or was already gone). */
@@ -87,7 +87,7 @@ export class SqliteDriver implements Driver {
       this.#raw.exec('BEGIN IMMEDIATE')
     }
     this.#readOnly = readOnly
-    this.#hooks.began(readOnly)
+    this.#hooks.began()
   }
 
   async commitTransaction(): Promise<void> {

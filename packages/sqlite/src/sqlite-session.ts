@@ -89,9 +89,7 @@ export class SqliteSession<S> extends KyselySession<S, SqliteContext> {
           "leave it unset or pass 'serializable'",
       )
     }
-    if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
-      throw new InvalidArgumentError(`readOnly must be true or false, got ${typeof options.readOnly}`)
-    }
+    super.checkTransactionOptions(options)
   }
 }
 

@@ -1,5 +1,5 @@
 import { signalCommit } from './commit-signal.js'
-import { NOTIFICATIONS_TABLE } from './notifications-table.js'
+import { NOTIFICATIONS_TABLE, SELECT_NOTIFICATIONS_SEQ } from './notifications-table.js'
 import type { SqliteContext } from './sqlite-context.js'
 import type { TransactionHooks } from './sqlite-driver.js'
 
@@ -18,8 +18,8 @@ import type { TransactionHooks } from './sqlite-driver.js'
  */
 export function transactionHooks(context: SqliteContext): TransactionHooks {
   return {
-    began(readOnly) {
-      context.tx = { readOnly, notified: false, createdSchema: false }
+    began() {
+      context.tx = { notified: false, createdSchema: false }
     },
     committed() {
       const tx = context.tx
@@ -39,7 +39,7 @@ export function transactionHooks(context: SqliteContext): TransactionHooks {
 
 function highestNotificationId(context: SqliteContext): number {
   try {
-    const seq = context.raw.prepare('select seq from sqlite_sequence where name = ?').pluck().get(NOTIFICATIONS_TABLE)
+    const seq = context.raw.prepare(SELECT_NOTIFICATIONS_SEQ).pluck().get(NOTIFICATIONS_TABLE)
     return typeof seq === 'number' ? Math.max(seq, context.committedNotificationId) : context.committedNotificationId
   } catch {
     return context.committedNotificationId

@@ -1,6 +1,6 @@
 import type { BenchConfig } from './config.js'
 import { NOTIFY_PEERS } from './peers/all.js'
-import { bestPeer, LIBRARIES, type Cell, type LibraryName, type RowCells, type RowSpec, type TargetOutcome, type Workload } from './workloads/workload.js'
+import { bestPeer, LIBRARIES, type Cell, type RowCells, type RowSpec, type TargetOutcome, type Workload } from './workloads/workload.js'
 
 /** A workload's combined figures: row id → cells. */
 export interface WorkloadResult {
@@ -64,7 +64,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
  */
 export function renderTable(report: BenchReport): string {
   const columns = LIBRARIES.filter((name) => report.results.some((r) => r.workload.libraries.includes(name)))
-  const header = ['workload', ...columns.map(columnTitle), 'targets']
+  const header = ['workload', ...columns, 'targets']
   const lines: string[][] = []
   for (const { workload, cells } of report.results) {
     for (const row of workload.rows) {
@@ -191,16 +191,11 @@ node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=source bench/
 `
 }
 
-function columnTitle(name: LibraryName): string {
-  return name
-}
-
 /** Compact number: 612k, 1.23M, 8450, 12.3, 0.213. */
 export function formatNumber(value: number): string {
   const abs = Math.abs(value)
   if (abs >= 1e6) return `${(value / 1e6).toFixed(2)}M`
   if (abs >= 1e4) return `${(value / 1e3).toFixed(0)}k`
-  if (abs >= 1000) return value.toFixed(0)
   if (abs >= 100) return value.toFixed(0)
   if (abs >= 10) return value.toFixed(1)
   if (abs >= 1) return value.toFixed(2)

@@ -58,11 +58,6 @@ export class FaultProxy {
     return typeof address === 'object' && address !== null ? address.port : 0
   }
 
-  /** How many connections are open through the proxy. */
-  get connections(): number {
-    return this.#pairs.size
-  }
-
   /** `url` with its host and port replaced by the proxy's. */
   rewrite(url: string): string {
     const u = new URL(url)

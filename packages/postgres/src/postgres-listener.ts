@@ -1,5 +1,6 @@
 import {
   assertValidChannel,
+  backoffDelay,
   ClosedError,
   ConnectionError,
   createNotification,
@@ -10,11 +11,11 @@ import {
   type ListenerEvent,
   type Notification,
   type ResetInfo,
+  sleep,
 } from '@liteorm/core'
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import pg from 'pg'
-import { backoffDelay, sleep } from './backoff.js'
 import { withDeadline } from './deadline.js'
 import { tapNotifications } from './notification-tap.js'
 import type { ListenerSettings } from './listen-options.js'

@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   LiteormError,
   NotificationQueue,
+  sleep,
   type Listener,
   type ListenerEvent,
   type Notification,
@@ -328,7 +329,7 @@ export class SqliteListener implements Listener {
         const retryInMs = Math.min(100 * 2 ** (attempt - 1), 10_000)
         const mapped = error instanceof LiteormError ? error : new LiteormError(`onReset failed: ${messageOf(error)}`, { cause: error })
         this.#emit({ type: 'connect-failed', error: mapped, attempt, retryInMs })
-        await new Promise((resolve) => setTimeout(resolve, retryInMs).unref())
+        await sleep(retryInMs, signal)
       }
     }
     this.#resetting = false

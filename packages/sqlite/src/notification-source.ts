@@ -124,6 +124,9 @@ export class FileSource implements NotificationSource {
  */
 export class MemorySource implements NotificationSource {
   readonly #context: SqliteContext
+  /** Prepared on the first read, once the tables exist. */
+  #selectRows: Database.Statement | undefined
+  #selectPruned: Database.Statement | undefined
 
   constructor(context: SqliteContext) {
     this.#context = context
@@ -138,8 +141,10 @@ export class MemorySource implements NotificationSource {
     if (after >= committedNotificationId) return { rows: [], prunedThrough: 0 }
     if (!raw.open || raw.inTransaction) return undefined
     try {
-      const rows = raw.prepare(SELECT_ROWS).all(after, limit) as NotificationRow[]
-      const prunedThrough = numberOr0(raw.prepare(SELECT_PRUNED).pluck().get())
+      this.#selectRows ??= raw.prepare(SELECT_ROWS)
+      this.#selectPruned ??= raw.prepare(SELECT_PRUNED).pluck()
+      const rows = this.#selectRows.all(after, limit) as NotificationRow[]
+      const prunedThrough = numberOr0(this.#selectPruned.get())
       return { rows, prunedThrough }
     } catch (error) {
       // The connection is busy iterating a streamed query: read at the next commit.

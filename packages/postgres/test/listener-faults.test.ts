@@ -20,6 +20,22 @@ function openTagged(connectionString: string, app: string): PostgresDB<unknown> 
   return open({ connectionString, application_name: app })
 }
 
+/**
+ * Runs `scenario` with a DB tagged `app` that reaches the server through a
+ * fresh {@link FaultProxy}; both are closed afterwards, whatever happens
+ * (the proxy first, so nothing waits on a black-holed connection).
+ */
+async function withProxiedDb(app: string, scenario: (proxy: FaultProxy, db: PostgresDB<unknown>) => Promise<void>): Promise<void> {
+  const proxy = await FaultProxy.forUrl(url)
+  const db = openTagged(proxy.rewrite(url), app)
+  try {
+    await scenario(proxy, db)
+  } finally {
+    await proxy.close()
+    await db.close()
+  }
+}
+
 /** After close(): no connection checked out of the pool, none left on the server. */
 async function expectClean(db: PostgresDB<unknown>, app: string, serverUrl = url): Promise<void> {
   const p = pool(db)!
@@ -87,10 +103,8 @@ describe('the listener survives faults', () => {
   })
 
   it('black-holed connection: detected within 2 × healthCheckMs, then reconnected through the proxy once it forwards again', async () => {
-    const proxy = await FaultProxy.forUrl(url)
     const app = 'fault-blackhole'
-    const db = openTagged(proxy.rewrite(url), app)
-    try {
+    await withProxiedDb(app, async (proxy, db) => {
       const healthCheckMs = 400
       const events = new EventLog()
       const l = await listen(db, ['void'], { onEvent: events.record, healthCheckMs, reconnect: { minDelayMs: 50, maxDelayMs: 300 } })
@@ -109,17 +123,12 @@ describe('the listener survives faults', () => {
       expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('back from the void')
       await l.close()
       await expectClean(db, app)
-    } finally {
-      await db.close()
-      await proxy.close()
-    }
+    })
   })
 
   it('close() during a backoff sleep resolves within 100 ms and rejects pending receives with ClosedError', async () => {
-    const proxy = await FaultProxy.forUrl(url)
     const app = 'fault-close-backoff'
-    const db = openTagged(proxy.rewrite(url), app)
-    try {
+    await withProxiedDb(app, async (proxy, db) => {
       const events = new EventLog()
       const l = await listen(db, 'backoff', { onEvent: events.record, reconnect: { minDelayMs: 5000, maxDelayMs: 5000 } })
       const pending = expect(l.receive()).rejects.toBeInstanceOf(ClosedError)
@@ -134,17 +143,12 @@ describe('the listener survives faults', () => {
       expect(closeMs).toBeLessThan(100)
       await pending
       await expectClean(db, app)
-    } finally {
-      await db.close()
-      await proxy.close()
-    }
+    })
   })
 
   it('close() during a connect attempt resolves within 100 ms', async () => {
-    const proxy = await FaultProxy.forUrl(url)
     const app = 'fault-close-connecting'
-    const db = openTagged(proxy.rewrite(url), app)
-    try {
+    await withProxiedDb(app, async (proxy, db) => {
       const events = new EventLog()
       const l = await listen(db, 'connecting', { onEvent: events.record, reconnect: { minDelayMs: 50, maxDelayMs: 50 } })
       const pending = expect(l.receive()).rejects.toBeInstanceOf(ClosedError)
@@ -159,11 +163,8 @@ describe('the listener survives faults', () => {
       console.log(`close() during a connect attempt took ${closeMs.toFixed(1)} ms`)
       expect(closeMs).toBeLessThan(100)
       await pending
-    } finally {
-      await proxy.close()
-      await db.close()
-      await expectNoBackends(url, app)
-    }
+    })
+    await expectNoBackends(url, app)
   })
 
   it('reconnect: false makes connection loss final: pending and later receive reject with ConnectionError', async () => {
@@ -197,10 +198,8 @@ describe('the listener survives faults', () => {
   })
 
   it('listen(ch) while disconnected resolves at once and is in place after the reconnect', async () => {
-    const proxy = await FaultProxy.forUrl(url)
     const app = 'fault-listen-offline'
-    const db = openTagged(proxy.rewrite(url), app)
-    try {
+    await withProxiedDb(app, async (proxy, db) => {
       const events = new EventLog()
       const l = await listen(db, 'first', { onEvent: events.record, reconnect: { minDelayMs: 300, maxDelayMs: 300 } })
       proxy.refuse()
@@ -214,10 +213,7 @@ describe('the listener survives faults', () => {
       expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('heard')
       await l.close()
       await expectClean(db, app)
-    } finally {
-      await db.close()
-      await proxy.close()
-    }
+    })
   })
 
   it('a first connection that fails rejects listen() with ConnectionError and leaks nothing', async () => {

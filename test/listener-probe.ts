@@ -1,6 +1,6 @@
 import type { ListenerEvent } from '@liteorm/core'
 import { expect } from 'vitest'
-import pg from 'pg'
+import { admin } from './test-database.js'
 
 /**
  * Records a listener's events for a test and waits for them.
@@ -50,26 +50,6 @@ export class EventLog {
         },
       })
     })
-  }
-}
-
-/**
- * Runs one statement as superuser on the server at `url`, outside any
- * pool under test.
- *
- * ### Examples
- *
- * ```ts
- * await admin(url, 'select pg_terminate_backend($1)', [pid])
- * ```
- */
-export async function admin<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<R>(text, values)).rows
-  } finally {
-    await client.end()
   }
 }
 

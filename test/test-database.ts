@@ -20,15 +20,25 @@ export async function createDatabase(serverUrl: string, label: string): Promise<
   url.pathname = `/${name}`
   return {
     url: url.toString(),
-    drop: () => admin(serverUrl, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`),
+    drop: async () => void (await admin(serverUrl, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`)),
   }
 }
 
-async function admin(serverUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl })
+/**
+ * Runs one statement as superuser on the server at `url`, on a connection
+ * of its own (outside any pool under test), and returns its rows.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await admin(url, 'select pg_terminate_backend($1)', [pid])
+ * ```
+ */
+export async function admin<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    await client.query(statement)
+    return (await client.query<R>(text, values)).rows
   } finally {
     await client.end()
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { open, sql, subscribe, subscriptionStatus, type PostgresDB, type PostgresSubscription } from '@liteorm/postgres'
-import { admin, expectNoBackends } from '../../../test/listener-probe.js'
+import { expectNoBackends } from '../../../test/listener-probe.js'
+import { admin } from '../../../test/test-database.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 let url: string

@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FaultProxy } from './fault-proxy.js'
 
@@ -9,8 +9,7 @@ let proxy: FaultProxy
 beforeEach(async () => {
   echo = createServer((s) => s.on('error', () => undefined).pipe(s))
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
-  const address = echo.address()
-  proxy = await FaultProxy.start('127.0.0.1', typeof address === 'object' && address !== null ? address.port : 0)
+  proxy = await FaultProxy.start('127.0.0.1', (echo.address() as AddressInfo).port)
 })
 afterEach(async () => {
   await proxy.close()
@@ -37,6 +36,14 @@ function nextData(s: Socket, ms: number): Promise<string | 'timeout'> {
   })
 }
 
+/** Resolves with 'end' (a FIN) or 'error <code>' (e.g. an RST), whichever ends `s`. */
+function howItEnds(s: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    s.on('end', () => resolve('end'))
+    s.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`))
+  })
+}
+
 describe('FaultProxy', () => {
   it('forwards both ways', async () => {
     const s = await open()
@@ -47,10 +54,7 @@ describe('FaultProxy', () => {
 
   it('cut() ends the connection with a FIN', async () => {
     const s = await open()
-    const ended = new Promise<string>((resolve) => {
-      s.on('end', () => resolve('end'))
-      s.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`))
-    })
+    const ended = howItEnds(s)
     await new Promise((r) => setTimeout(r, 50))
     proxy.cut()
     expect(await ended).toBe('end')
@@ -59,10 +63,7 @@ describe('FaultProxy', () => {
 
   it('reset() ends the connection with an RST', async () => {
     const s = await open()
-    const ended = new Promise<string>((resolve) => {
-      s.on('end', () => resolve('end'))
-      s.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`))
-    })
+    const ended = howItEnds(s)
     await new Promise((r) => setTimeout(r, 50))
     proxy.reset()
     expect(await ended).toBe('error ECONNRESET')

@@ -13,7 +13,7 @@ export const NOTIFY_PEERS: Readonly<Record<NotifyLibraryName, NotifyPeer>> = {
 }
 
 /** Their names, in table order. */
-export const NOTIFY_LIBRARIES: readonly NotifyLibraryName[] = ['liteorm', 'pg', 'pg-listen', 'postgres.js']
+export const NOTIFY_LIBRARIES = Object.keys(NOTIFY_PEERS) as readonly NotifyLibraryName[]
 
 /**
  * The peer called `name`; throws for a library that is not a LISTEN/NOTIFY peer.

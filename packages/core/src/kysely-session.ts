@@ -76,9 +76,7 @@ export abstract class KyselySession<S, C extends SessionScope = SessionScope> im
   }
 
   async exec(q: Query<unknown>): Promise<Result> {
-    const { numAffectedRows, insertId } = await this.#run(q)
-    const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
-    return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
+    return toResult(await this.#run(q))
   }
 
   async transaction<T>(fn: (tx: Session<S>) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -124,4 +122,19 @@ export abstract class KyselySession<S, C extends SessionScope = SessionScope> im
   #assertOpen(): void {
     if (this.scope.closedError !== undefined) throw this.scope.closedError
   }
+}
+
+/**
+ * A Kysely query result as a session's `exec` reports it:
+ * `{ rowsAffected, insertId? }`, with 0 rows affected when Kysely reports none.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * toResult({ rows: [], numAffectedRows: 1n, insertId: 7n }) // { rowsAffected: 1, insertId: 7n }
+ * ```
+ */
+export function toResult({ numAffectedRows, insertId }: Pick<QueryResult<unknown>, 'numAffectedRows' | 'insertId'>): Result {
+  const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
+  return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
 }

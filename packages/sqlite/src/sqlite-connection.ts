@@ -1,4 +1,4 @@
-import type { Result } from '@liteorm/core'
+import { toResult, type Result } from '@liteorm/core'
 import type Database from 'better-sqlite3'
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { statementKind } from './statement-kind.js'
@@ -87,9 +87,7 @@ export class SqliteConnection implements DatabaseConnection {
   exec(sql: string, parameters: readonly unknown[]): Result {
     const { statement, reader, inserts } = this.#prepare(sql)
     if (reader) {
-      const { numAffectedRows, insertId } = this.run(sql, parameters)
-      const rowsAffected = numAffectedRows === undefined ? 0 : Number(numAffectedRows)
-      return insertId === undefined ? { rowsAffected } : { rowsAffected, insertId }
+      return toResult(this.run(sql, parameters))
     }
     const { changes, lastInsertRowid } = isLoneValue(parameters) ? statement.run(parameters[0]) : statement.run(parameters)
     const rowsAffected = Number(changes)

@@ -69,7 +69,7 @@ export function open<S = unknown>(filenameOrOptions: string | OpenOptions): Sqli
  * const raw = connect(openSettings('app.db'))
  * ```
  */
-export function connect(settings: SqliteSettings): Database.Database {
+function connect(settings: SqliteSettings): Database.Database {
   const raw = new Database(settings.filename, {
     readonly: settings.readonly,
     fileMustExist: settings.fileMustExist,

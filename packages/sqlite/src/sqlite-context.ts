@@ -67,7 +67,7 @@ export function bindContext(session: object, context: SqliteContext, depth: numb
  * findLink(db)?.context.settings.filename
  * ```
  */
-export function findLink(session: unknown): SessionLink | undefined {
+function findLink(session: unknown): SessionLink | undefined {
   return typeof session === 'object' && session !== null ? links.get(session) : undefined
 }
 

@@ -1,8 +1,5 @@
-/** The verb of an SQL statement's main clause, lower-case: `'insert'`, `'select'`, ... */
-export type StatementKind = string
-
 /**
- * Finds the verb of the main clause of one SQL statement: the first keyword
+ * Finds the verb of the main clause of one SQL statement, lower-case: the first keyword
  * after leading comments and after a `WITH` clause's common table
  * expressions, so `with x as (select 1) insert into t select * from x` is an
  * `'insert'`. Returns `''` when there is none. Never fails.
@@ -14,7 +11,7 @@ export type StatementKind = string
  * statementKind('with a as (select 1) delete from t')         // 'delete'
  * ```
  */
-export function statementKind(sql: string): StatementKind {
+export function statementKind(sql: string): string {
   let i = 0
   let depth = 0
   let afterWith = false

@@ -17,7 +17,7 @@ import {
   type PostgresDB,
   type Session,
 } from '@liteorm/postgres'
-import { freePort } from '../../../test/postgres-server.js'
+import { freePort } from '../../../test/embedded-postgres.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 interface Schema {

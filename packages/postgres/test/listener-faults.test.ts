@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, ConnectionError, listen, notify, open, pool, type PostgresDB, type ResetInfo } from '@liteorm/postgres'
 import { FaultProxy } from '../../../test/fault-proxy.js'
 import { EventLog, expectNoBackends, killBackends } from '../../../test/listener-probe.js'
-import { startEmbeddedPostgres } from '../../../test/postgres-server.js'
+import { startEmbeddedPostgres } from '../../../test/embedded-postgres.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 // Each scenario opens its own DB for the listener, tagged with an

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConnectionError, LiteormError, listen, notify, open, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
-import { freePort } from '../../../test/postgres-server.js'
+import { freePort } from '../../../test/embedded-postgres.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 let url: string

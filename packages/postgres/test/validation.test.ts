@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConnectionError, InvalidArgumentError, listen, notify, open, type PostgresDB } from '@liteorm/postgres'
-import { freePort } from '../../../test/postgres-server.js'
+import { freePort } from '../../../test/embedded-postgres.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 // `unreachable` points at a port nobody listens on: any I/O would fail with

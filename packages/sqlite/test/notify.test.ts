@@ -73,6 +73,26 @@ describe('delivery within this process', () => {
     await db.close()
   })
 
+  it(':memory: listener woken while a transaction that notified is open (its consumer drained) never delivers that rolled-back notification', async () => {
+    const db = open(':memory:')
+    const l = await listen(db, 'open_tx', { maxBuffered: 4 })
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 5; i++) await notify(tx, 'open_tx', `committed ${i}`)
+    }) // the listener reads four, then waits for its consumer
+    const rolledBack = db.transaction(async (tx) => {
+      await notify(tx, 'open_tx', 'rolled back')
+      // Draining to the low-water mark wakes the listener; it runs before the next macrotask, with the transaction open.
+      expect((await l.receive(within())).payload).toBe('committed 0')
+      expect((await l.receive(within())).payload).toBe('committed 1')
+      await new Promise(setImmediate)
+      throw new Error('roll back')
+    })
+    await expect(rolledBack).rejects.toThrow('roll back')
+    await notify(db, 'open_tx', 'marker')
+    for (const payload of ['committed 2', 'committed 3', 'committed 4', 'marker']) expect((await l.receive(within())).payload).toBe(payload)
+    await db.close()
+  })
+
   it('a slow consumer loses nothing: the listener stops reading at maxBuffered and resumes as it drains', async () => {
     const db = open(newFile())
     const l = await listen(db, 'slow', { maxBuffered: 10 })

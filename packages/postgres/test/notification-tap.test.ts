@@ -97,6 +97,11 @@ describe('NotificationTap', () => {
     }
   })
 
+  it('decodes each channel from its own bytes: an ASCII channel of the same length as the one just decoded is not taken for it', () => {
+    const { decoded } = runThrough([Buffer.concat([notificationFrame(1, 'job', 'a'), notificationFrame(1, 'jog', 'b')])])
+    expect(decoded.map((n) => n.channel)).toEqual(['job', 'jog'])
+  })
+
   it('flush() hands an incomplete message to the parser behind', () => {
     const half = notificationFrame(1, 'jobs', 'unfinished').subarray(0, 12)
     const { decoded, forwarded } = runThrough([commandComplete, half])

@@ -15,10 +15,13 @@ import { admin } from './test-database.js'
  */
 export class EventLog {
   readonly events: ListenerEvent[] = []
+  /** When each event arrived (`performance.now()`), parallel to {@link events}. */
+  readonly times: number[] = []
   #waiters: { type: ListenerEvent['type']; count: number; resolve: (e: ListenerEvent) => void }[] = []
 
   readonly record = (event: ListenerEvent): void => {
     this.events.push(event)
+    this.times.push(performance.now())
     for (const w of [...this.#waiters]) {
       if (this.count(w.type) >= w.count) {
         this.#waiters.splice(this.#waiters.indexOf(w), 1)
@@ -51,6 +54,33 @@ export class EventLog {
       })
     })
   }
+}
+
+/**
+ * Checks a listener's reconnect backoff as its events report it: failed
+ * attempts numbered 1, 2, 3… after the loss; each announced `retryInMs`
+ * within its jittered bound (the upper half of `minDelayMs × 2^(attempt−1)`,
+ * capped at `maxDelayMs`); and the next attempt's outcome arriving no sooner
+ * than announced.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await events.next('reconnected')
+ * expectBackoff(events, { minDelayMs: 50, maxDelayMs: 400 })
+ * ```
+ */
+export function expectBackoff(log: EventLog, bounds: { minDelayMs: number; maxDelayMs: number }): void {
+  const failed = log.events.flatMap((e, i) => (e.type === 'connect-failed' ? [{ event: e, index: i }] : []))
+  expect(failed.length, 'connect-failed events').toBeGreaterThan(0)
+  failed.forEach(({ event, index }, k) => {
+    expect(event.attempt).toBe(k + 1)
+    const ceiling = Math.min(bounds.maxDelayMs, bounds.minDelayMs * 2 ** k)
+    expect(event.retryInMs, `retryInMs of attempt ${k + 1}`).toBeGreaterThanOrEqual(Math.floor(ceiling / 2))
+    expect(event.retryInMs, `retryInMs of attempt ${k + 1}`).toBeLessThanOrEqual(ceiling)
+    const after = log.times[index + 1]
+    if (after !== undefined) expect(after - log.times[index]!, `wait after attempt ${k + 1}`).toBeGreaterThanOrEqual(event.retryInMs - 2)
+  })
 }
 
 /**

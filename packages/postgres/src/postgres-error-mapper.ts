@@ -11,7 +11,7 @@ import {
   UniqueViolationError,
   type ErrorMapper,
 } from '@liteorm/core'
-import { redact } from './redact-dsn.js'
+import { redact, redactError } from './redact-dsn.js'
 
 /** The fields of a node-postgres error that the mapping reads. */
 interface PgErrorFields {
@@ -28,7 +28,8 @@ const lostConnection = /connection terminated|terminating connection|connection 
 /**
  * Makes the one function that maps node-postgres errors into liteorm's
  * classes, for a pool reaching `target` (shown in connection messages) with
- * `secret` (scrubbed from every message). Errors already mapped pass through.
+ * `secret` (scrubbed from every message, and from the driver's error kept as
+ * `cause`). Errors already mapped pass through.
  *
  * SQLSTATE 23505/23503/23502/23514 become constraint errors carrying
  * `constraint`/`table`/`column`; 40001, 40P01 and 55P03 retryable errors;
@@ -46,6 +47,7 @@ const lostConnection = /connection terminated|terminating connection|connection 
 export function createPostgresErrorMapper(target: string, secret: string | undefined): ErrorMapper {
   return (error, phase) => {
     if (error instanceof LiteormError) return error
+    redactError(error, secret)
     const fields: PgErrorFields = typeof error === 'object' && error !== null ? (error as PgErrorFields) : {}
     const code = typeof fields.code === 'string' ? fields.code : undefined
     const message = redact(typeof fields.message === 'string' && fields.message !== '' ? fields.message : String(error), secret)
@@ -81,7 +83,7 @@ export function createPostgresErrorMapper(target: string, secret: string | undef
       (code === undefined && lostConnection.test(message))
     if (connectionLevel) {
       const advice = phase === 'connect' ? ': check that the server is up and the connection settings are right' : ''
-      return new ConnectionError(`PostgreSQL at ${target}: ${message}${advice}`, options)
+      return new ConnectionError(redact(`PostgreSQL at ${target}: ${message}${advice}`, secret), options)
     }
     return new LiteormError(message, options)
   }

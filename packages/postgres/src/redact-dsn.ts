@@ -63,3 +63,24 @@ export function redact(text: string, secret: string | undefined): string {
   if (secret === undefined || secret === '') return text
   return text.split(secret).join('***').split(encodeURIComponent(secret)).join('***')
 }
+
+/**
+ * Scrubs `secret` (raw and URL-encoded) out of every string property of a
+ * driver error in place (`message`, `stack`, `detail`, `where`, …), so that
+ * logging a mapped error's `cause` cannot show it either. Returns `error`.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * redactError(pgError, 's3cret').message // 'password "***" is wrong'
+ * ```
+ */
+export function redactError(error: unknown, secret: string | undefined): unknown {
+  if (secret === undefined || secret === '' || typeof error !== 'object' || error === null) return error
+  const fields = error as Record<string, unknown>
+  for (const key of new Set([...Object.getOwnPropertyNames(error), 'message', 'stack'])) {
+    const value = fields[key]
+    if (typeof value === 'string' && value !== redact(value, secret)) fields[key] = redact(value, secret)
+  }
+  return error
+}

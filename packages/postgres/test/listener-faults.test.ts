@@ -1,7 +1,8 @@
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, ConnectionError, listen, notify, open, pool, type PostgresDB, type ResetInfo } from '@liteorm/postgres'
 import { FaultProxy } from '../../../test/fault-proxy.js'
-import { EventLog, expectNoBackends, killBackends } from '../../../test/listener-probe.js'
+import { EventLog, expectBackoff, expectNoBackends, killBackends } from '../../../test/listener-probe.js'
 import { startEmbeddedPostgres } from '../../../test/embedded-postgres.js'
 import { useDatabase } from '../../../test/use-database.js'
 
@@ -34,6 +35,18 @@ async function withProxiedDb(app: string, scenario: (proxy: FaultProxy, db: Post
     await proxy.close()
     await db.close()
   }
+}
+
+/**
+ * The one connection checked out of `db`'s pool: the listener's. Reaches into
+ * pg.Pool's bookkeeping (`_clients`, `_idle`), which has no public form, so
+ * that a test can act on that connection behind the listener's back.
+ */
+function checkedOutClient(db: PostgresDB<unknown>): pg.PoolClient {
+  const internals = pool(db) as unknown as { _clients: pg.PoolClient[]; _idle: { client: pg.PoolClient }[] }
+  const busy = internals._clients.filter((c) => !internals._idle.some((idle) => idle.client === c))
+  expect(busy).toHaveLength(1)
+  return busy[0]!
 }
 
 /** After close(): no connection checked out of the pool, none left on the server. */
@@ -69,6 +82,44 @@ describe('the listener survives faults', () => {
     await expectClean(db, app)
   })
 
+  it('after a reconnect, delivery is held while onReset runs: a notification sent from inside onReset is received only after onReset has finished', async () => {
+    const app = 'fault-reset-holds'
+    const db = openTagged(url, app)
+    const order: string[] = []
+    const l = await listen(db, 'held', {
+      reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+      onReset: async ({ reconnected }) => {
+        if (!reconnected) return
+        await notify(sender, 'held', 'sent during onReset')
+        await new Promise((r) => setTimeout(r, 300)) // time enough for the notification to arrive, were it not held
+        order.push('onReset finished')
+      },
+    })
+    const received = l.receive(AbortSignal.timeout(10_000)).then((n) => void order.push(`received '${n.payload}'`))
+    await killBackends(url, app)
+    await received
+    expect(order).toEqual(['onReset finished', "received 'sent during onReset'"])
+    await l.close()
+    await expectClean(db, app)
+  })
+
+  it('an UNLISTEN issued on the listener\'s connection behind its back is found by the health check, followed by a reconnect after which that channel delivers again', async () => {
+    const app = 'fault-unlisten-behind'
+    const db = openTagged(url, app)
+    const events = new EventLog()
+    const healthCheckMs = 300
+    const l = await listen(db, ['kept', 'lost'], { onEvent: events.record, healthCheckMs, reconnect: { minDelayMs: 20, maxDelayMs: 200 } })
+    const onListenerConnection = checkedOutClient(db)
+    await onListenerConnection.query('UNLISTEN "lost"')
+    const lost = await events.next('disconnected', 1, 2 * healthCheckMs + 2000)
+    expect(lost.error).toBeInstanceOf(ConnectionError)
+    await events.next('reconnected')
+    await notify(sender, 'lost', 'heard again')
+    expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('heard again')
+    await l.close()
+    await expectClean(db, app)
+  })
+
   it('server restarted: connect-failed during the outage, then back with LISTEN restored, and no unhandled rejection', async () => {
     const server = await startEmbeddedPostgres()
     const app = 'fault-restart'
@@ -81,13 +132,12 @@ describe('the listener survives faults', () => {
       waiting.catch(() => undefined) // awaited below; never left unobserved if an earlier step fails
       await server.pause()
       await events.next('disconnected')
-      await events.next('connect-failed')
-      await new Promise((r) => setTimeout(r, 2000))
+      await events.next('connect-failed', 5) // the server stays down for five failed attempts
       await server.resume()
       await events.next('reconnected', 1, 15_000)
       const failures = events.events.filter((e) => e.type === 'connect-failed')
-      expect(failures.length).toBeGreaterThan(0)
       for (const f of failures) expect(f.error).toBeInstanceOf(ConnectionError)
+      expectBackoff(events, { minDelayMs: 50, maxDelayMs: 400 })
       expect(events.types[0]).toBe('connected')
       expect(events.types[1]).toBe('disconnected')
       expect(events.types.at(-1)).toBe('reconnected')
@@ -108,13 +158,12 @@ describe('the listener survives faults', () => {
       const healthCheckMs = 400
       const events = new EventLog()
       const l = await listen(db, ['void'], { onEvent: events.record, healthCheckMs, reconnect: { minDelayMs: 50, maxDelayMs: 300 } })
-      await new Promise((r) => setTimeout(r, 100))
       const blackholedAt = Date.now()
       proxy.blackhole()
       const lost = await events.next('disconnected', 1, 5000)
       const detectedMs = Date.now() - blackholedAt
       console.log(`black-hole detected after ${detectedMs} ms (healthCheckMs ${healthCheckMs})`)
-      expect(detectedMs).toBeLessThanOrEqual(2 * healthCheckMs + 150) // 150 ms for timer slack on a loaded 2-core machine
+      expect(detectedMs).toBeLessThan(2 * healthCheckMs + 1000) // DESIGN's bound is 2 × healthCheckMs; the rest is slack for a loaded machine
       expect(lost.error!.message).toMatch(/no answer to health check/)
       await events.next('connect-failed') // attempts through the black hole time out too
       proxy.restore()
@@ -126,7 +175,7 @@ describe('the listener survives faults', () => {
     })
   })
 
-  it('close() during a backoff sleep resolves within 100 ms and rejects pending receives with ClosedError', async () => {
+  it('close() during a 5 s backoff sleep resolves without waiting it out and rejects pending receives with ClosedError', async () => {
     const app = 'fault-close-backoff'
     await withProxiedDb(app, async (proxy, db) => {
       const events = new EventLog()
@@ -140,13 +189,13 @@ describe('the listener survives faults', () => {
       await l.close()
       const closeMs = performance.now() - started
       console.log(`close() during backoff took ${closeMs.toFixed(1)} ms`)
-      expect(closeMs).toBeLessThan(100)
+      expect(closeMs).toBeLessThan(1000) // far below the 5 s sleep it cut short
       await pending
       await expectClean(db, app)
     })
   })
 
-  it('close() during a connect attempt resolves within 100 ms', async () => {
+  it('close() during a hung connect attempt resolves without waiting for the attempt to time out', async () => {
     const app = 'fault-close-connecting'
     await withProxiedDb(app, async (proxy, db) => {
       const events = new EventLog()
@@ -161,7 +210,7 @@ describe('the listener survives faults', () => {
       await l.close()
       const closeMs = performance.now() - started
       console.log(`close() during a connect attempt took ${closeMs.toFixed(1)} ms`)
-      expect(closeMs).toBeLessThan(100)
+      expect(closeMs).toBeLessThan(1000) // the attempt itself would hang for the pool's connect timeout
       await pending
     })
     await expectNoBackends(url, app)
@@ -186,11 +235,12 @@ describe('the listener survives faults', () => {
   it('reconnect: false still hands out what arrived before the loss, then rejects', async () => {
     const app = 'fault-no-reconnect-queued'
     const db = openTagged(url, app)
-    const l = await listen(db, 'queued', { reconnect: false })
+    const events = new EventLog()
+    const l = await listen(db, 'queued', { reconnect: false, onEvent: events.record })
     await notify(sender, 'queued', 'before the loss')
-    await new Promise((r) => setTimeout(r, 200))
+    await l.ping() // the server sends a committed notification before answering a later query
     await killBackends(url, app)
-    await new Promise((r) => setTimeout(r, 200))
+    await events.next('disconnected')
     expect((await l.receive()).payload).toBe('before the loss')
     await expect(l.receive()).rejects.toBeInstanceOf(ConnectionError)
     await l.close()

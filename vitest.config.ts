@@ -1,16 +1,15 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-const source = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const source = (pkg: string, entry = 'index'): string => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url))
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources: no build step before `pnpm test`.
-    alias: {
-      '@liteorm/core': source('core'),
-      '@liteorm/postgres': source('postgres'),
-      '@liteorm/sqlite': source('sqlite'),
-    },
+    alias: [
+      { find: /^@liteorm\/testing\/vitest$/, replacement: source('testing', 'vitest') },
+      { find: /^@liteorm\/(core|postgres|sqlite|testing)$/, replacement: source('$1') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

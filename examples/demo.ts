@@ -6,7 +6,7 @@
  *   DATABASE_URL=postgres://... pnpm demo
  */
 import { listen, notify, open, sql } from '@liteorm/postgres'
-import { providePostgres } from '../test/postgres-server.js'
+import { providePostgres } from '@liteorm/testing'
 import { listenerTour, stepLogger } from './listener-tour.js'
 
 const step = stepLogger()

@@ -1,6 +1,6 @@
 import type { ListenerEvent } from '@liteorm/core'
 import { expect } from 'vitest'
-import { admin } from './test-database.js'
+import { admin } from '@liteorm/testing'
 
 /**
  * Records a listener's events for a test and waits for them.

@@ -28,7 +28,7 @@ import type { DB, Dialect, Listener, ListenOptions, Session } from '@liteorm/cor
 import * as postgres from '@liteorm/postgres'
 import * as sqlite from '@liteorm/sqlite'
 import { afterAll } from 'vitest'
-import { useDatabase } from '../use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 /** What the contract suite needs from a backend. */
 export interface Backend {

@@ -19,8 +19,8 @@ import {
   type PostgresDB,
   type Session,
 } from '@liteorm/postgres'
-import { freePort } from '../../../test/embedded-postgres.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { freePort } from '@liteorm/testing'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 const pgEscape = { identifier: pg.escapeIdentifier, literal: pg.escapeLiteral }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, InvalidArgumentError, listen, notify, open, pool, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 let db: PostgresDB<unknown>
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, open, sql, type PostgresDB } from '@liteorm/postgres'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 let db: PostgresDB<unknown>
 beforeAll(async () => {

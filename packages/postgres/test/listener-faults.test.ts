@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, ConnectionError, listen, notify, open, pool, type PostgresDB, type ResetInfo } from '@liteorm/postgres'
 import { FaultProxy } from '../../../test/fault-proxy.js'
 import { EventLog, expectBackoff, expectNoBackends, killBackends } from '../../../test/listener-probe.js'
-import { startEmbeddedPostgres } from '../../../test/embedded-postgres.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { startEmbeddedPostgres } from '@liteorm/testing'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 // Each scenario opens its own DB for the listener, tagged with an
 // application_name, so the test can find (and kill) exactly its backend and

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, InvalidArgumentError, listen, notify, open, sql, type PostgresDB } from '@liteorm/postgres'
 import { EventLog, expectNoBackends, killBackends } from '../../../test/listener-probe.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 // The scenarios of lib/pq's Listener tests (listen, unlisten, unlistenAll, a
 // failed query, reconnect, close twice, ping around close), written for our API.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, notify, open, sql, type PostgresDB } from '@liteorm/postgres'
 import { FaultProxy } from '../../../test/fault-proxy.js'
 import { EventLog, expectNoBackends, killBackends } from '../../../test/listener-probe.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 const SOAK_MS = 30_000
 const APP = 'soak-listener'

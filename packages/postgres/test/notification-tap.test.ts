@@ -2,7 +2,7 @@ import type { Notification } from '@liteorm/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NotificationTap, tapNotifications } from '../src/notification-tap.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 /** One backend message: type byte, length word, body. */
 function frame(type: string, body: Buffer): Buffer {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConnectionError, LiteormError, listen, notify, open, pool, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
-import { freePort } from '../../../test/embedded-postgres.js'
+import { freePort } from '@liteorm/testing'
 import { FaultProxy } from '../../../test/fault-proxy.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 let url: string
 let db: PostgresDB<unknown>

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, InvalidArgumentError, listen, notify, open, pool, sql, type PostgresDB } from '@liteorm/postgres'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 interface Schema {
   items: { id: Generated<number>; name: string }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { open, sql, subscribe, subscriptionStatus, type PostgresDB, type PostgresSubscription } from '@liteorm/postgres'
 import { expectNoBackends } from '../../../test/listener-probe.js'
-import { admin } from '../../../test/test-database.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { admin } from '@liteorm/testing'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 let url: string
 let sender: PostgresDB<unknown>

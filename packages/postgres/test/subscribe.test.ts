@@ -16,7 +16,7 @@ import {
   type SubscriptionReset,
 } from '@liteorm/postgres'
 import { expectNoBackends, killBackends } from '../../../test/listener-probe.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 let url: string
 let sender: PostgresDB<unknown>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConnectionError, InvalidArgumentError, listen, notify, open, type PostgresDB } from '@liteorm/postgres'
-import { freePort } from '../../../test/embedded-postgres.js'
-import { useDatabase } from '../../../test/use-database.js'
+import { freePort } from '@liteorm/testing'
+import { useDatabase } from '@liteorm/testing/vitest'
 
 // `unreachable` points at a port nobody listens on: any I/O would fail with
 // ConnectionError, so an InvalidArgumentError proves the check ran first.

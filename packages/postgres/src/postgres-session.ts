@@ -52,8 +52,10 @@ export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
   }
 
   /**
-   * Closes every listener opened on this DB, then the pool. Idempotent: later
-   * calls return the same promise. Later queries reject with `ClosedError`.
+   * Closes every listener opened on this DB, then the pool (a pool given to
+   * `open({ pool })` is left open, everything liteorm checked out of it
+   * released). Idempotent: later calls return the same promise. Later
+   * queries reject with `ClosedError`.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close()
@@ -67,6 +69,6 @@ export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
     await this.kysely.destroy()
     // Kysely ends the pool only if it ever ran a query; a DB used just for
     // listening would leave its idle connections open.
-    if (!context.pool.ending) await context.pool.end()
+    if (!context.pool.ending) await context.detach()
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
 import { ClosedError, InvalidArgumentError, NoRowsError } from './errors.js'
 import { compileQuery, type TemplateCache } from './query-compiler.js'
 import type { Dialect, Query, Result, Session, TransactionOptions } from './session.js'
@@ -91,8 +91,26 @@ export abstract class KyselySession<S, C extends SessionScope = SessionScope> im
     this.checkTransactionOptions(options)
     let builder = this.kysely.transaction()
     if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
-    if (options.readOnly !== undefined) builder = builder.setAccessMode(options.readOnly ? 'read only' : 'read write')
-    return builder.execute((trx: Transaction<S>) => fn(this.fork(trx, 1)))
+    let accessMode: RawBuilder<unknown> | undefined
+    if (options.readOnly !== undefined) {
+      // Kysely 0.27 has no setAccessMode: the mode is then the transaction's first statement.
+      if (typeof builder.setAccessMode === 'function') builder = builder.setAccessMode(options.readOnly ? 'read only' : 'read write')
+      else accessMode = this.accessModeStatement(options.readOnly)
+    }
+    return builder.execute(async (trx: Transaction<S>) => {
+      if (accessMode !== undefined) await accessMode.execute(trx)
+      return fn(this.fork(trx, 1))
+    })
+  }
+
+  /**
+   * The statement that makes a just-begun transaction read-only or
+   * read-write, for Kysely versions without `setAccessMode` (0.27): standard
+   * SQL's `SET TRANSACTION`, which PostgreSQL takes. A backend without it
+   * overrides this and throws `InvalidArgumentError`.
+   */
+  protected accessModeStatement(readOnly: boolean): RawBuilder<unknown> {
+    return readOnly ? sql`set transaction read only` : sql`set transaction read write`
   }
 
   async #savepoint<T>(fn: (tx: Session<S>) => Promise<T>): Promise<T> {

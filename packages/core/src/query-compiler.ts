@@ -1,4 +1,4 @@
-import { createQueryId, RawNode, ValueNode, type CompiledQuery, type RawBuilder } from 'kysely'
+import { RawNode, ValueNode, type CompiledQuery, type RawBuilder } from 'kysely'
 import { InvalidArgumentError } from './errors.js'
 import type { Query } from './session.js'
 
@@ -45,7 +45,8 @@ export function compileQuery<R>(q: Query<R>, kysely: QueryCompilerSource, cache:
   if (parameters === undefined) return builder.compile(kysely)
   const sql = cache.get(node.sqlFragments)
   // A plain object on the hot path: CompiledQuery.raw would freeze four objects per call.
-  if (sql !== undefined) return { query: node, queryId: createQueryId(), sql, parameters }
+  // Kysely 0.28 identifies a compiled query by a unique object (0.27 has none, and no createQueryId to import).
+  if (sql !== undefined) return { query: node, queryId: { queryId: '' }, sql, parameters }
   const compiled = builder.compile(kysely)
   if (RawNode.is(compiled.query) && plainValues(compiled.query) !== undefined) cache.set(compiled.query.sqlFragments, compiled.sql)
   return compiled

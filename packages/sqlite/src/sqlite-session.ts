@@ -91,6 +91,11 @@ export class SqliteSession<S> extends KyselySession<S, SqliteContext> {
     }
     super.checkTransactionOptions(options)
   }
+
+  /** Only reached on Kysely 0.27, which cannot hand the driver an access mode; SQLite needs it before `BEGIN`. */
+  protected override accessModeStatement(): never {
+    throw new InvalidArgumentError('readOnly transactions on SQLite need kysely 0.28 or later (0.27 cannot pass the access mode to the driver): upgrade kysely, or leave readOnly unset')
+  }
 }
 
 /**

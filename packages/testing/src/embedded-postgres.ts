@@ -1,11 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { admin } from './create-database.js'
 import { freePort } from './free-port.js'
+import { makeCertificates } from './tls-certificates.js'
 
 const run = promisify(execFile)
 
@@ -27,6 +29,16 @@ export interface EmbeddedServer {
   readonly port: number
   /** The server's data directory. */
   readonly dataDir: string
+  /** With `tls: true`, the PEM certificate of the CA that signed the server's; clients pass it as `ssl.ca`. */
+  readonly ca: string | undefined
+  /**
+   * Starts a streaming standby of this server on a new port, from a copy of
+   * its data directory taken while it is cleanly stopped (it is paused for
+   * the copy and resumed). The standby's `promote()` makes it a primary.
+   */
+  startStandby(settings?: Readonly<Record<string, string | number>>): Promise<EmbeddedServer>
+  /** Promotes a standby to primary and resolves once it accepts writes. */
+  promote(): Promise<void>
   /** Stops the server (fast shutdown), keeping its data. */
   pause(): Promise<void>
   /** Starts it again on the same port and data. */
@@ -49,6 +61,12 @@ export interface EmbeddedOptions {
   readonly settings?: Readonly<Record<string, string | number>>
   /** The port to listen on; a free one when omitted. */
   readonly port?: number
+  /**
+   * `true`: the server accepts TLS connections only (`hostssl` lines alone
+   * in `pg_hba.conf`), with a certificate for `localhost` and `127.0.0.1`
+   * signed by a throwaway CA made at start ({@link EmbeddedServer.ca}).
+   */
+  readonly tls?: boolean
 }
 
 const PASSWORD = 'liteorm'
@@ -65,7 +83,7 @@ const PASSWORD = 'liteorm'
  * ### Examples
  *
  * ```ts
- * const server = await startEmbeddedPostgres({ settings: { max_notify_queue_pages: 8 } })
+ * const server = await startEmbeddedPostgres({ settings: { max_notify_queue_pages: 64 } })
  * await server.pause(); await server.resume()
  * await server.stop()
  * ```
@@ -73,9 +91,7 @@ const PASSWORD = 'liteorm'
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const binaries = await postgresBinaries()
   const owner = process.getuid?.() === 0 ? await postgresSystemUser(binaries.postgres) : undefined
-  const port = options.port ?? (await freePort())
-  const parent = mkdtempSync(join(tmpdir(), 'liteorm-pg-'))
-  chmodSync(parent, 0o755)
+  const parent = privateDirectory(owner)
   const dataDir = join(parent, 'data')
   mkdirSync(dataDir, { mode: 0o700 })
   const passwordFile = join(parent, 'password')
@@ -87,13 +103,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-locale', '--no-sync']
   try {
     await run(binaries.initdb, args, { ...owner, env: { ...process.env, LC_ALL: 'C' } })
+    const tls = options.tls === true ? makeCertificates(parent, owner) : undefined
+    if (tls !== undefined) writeFileSync(join(dataDir, 'pg_hba.conf'), TLS_ONLY_HBA)
+    const settings = { ...TEST_DEFAULTS, ...tls?.settings, ...options.settings }
+    return await launch({ binaries, owner, parent, dataDir, port: options.port ?? (await freePort()), settings, ca: tls?.ca })
   } catch (error) {
     rmSync(parent, { recursive: true, force: true })
-    throw new Error(`initdb failed: ${(error as { stderr?: string }).stderr ?? String(error)}`)
+    throw error instanceof Error && 'stderr' in error ? new Error(`initdb failed: ${String(error.stderr)}`) : error
   } finally {
     rmSync(passwordFile, { force: true })
   }
-  const settings = { ...TEST_DEFAULTS, ...options.settings }
+}
+
+/** Everything needed to run one server's postmaster. */
+interface Cluster {
+  readonly binaries: PostgresBinaries
+  readonly owner: SystemUser | undefined
+  /** The temporary directory holding the data directory (and certificates); removed by `stop()`. */
+  readonly parent: string
+  readonly dataDir: string
+  readonly port: number
+  readonly settings: Readonly<Record<string, string | number>>
+  readonly ca: string | undefined
+}
+
+/** Starts the postmaster of `cluster` and wraps it as an {@link EmbeddedServer}. */
+async function launch(cluster: Cluster): Promise<EmbeddedServer> {
+  const { binaries, owner, parent, dataDir, port, settings } = cluster
   const serverArgs = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])]
   let child: ChildProcess | undefined
   const start = async (): Promise<void> => {
@@ -104,17 +140,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     child = undefined
     if (running !== undefined) await stopPostmaster(running)
   }
-  await start().catch((error: unknown) => {
-    rmSync(parent, { recursive: true, force: true })
-    throw error
-  })
+  await start()
   const killOnExit = (): void => void child?.kill('SIGQUIT')
   process.once('exit', killOnExit)
   let stopped = false
+  const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`
   return {
-    url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url,
     port,
     dataDir,
+    ca: cluster.ca,
     pause: halt,
     resume: start,
     stop: async () => {
@@ -123,6 +158,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       process.off('exit', killOnExit)
       await halt()
       rmSync(parent, { recursive: true, force: true })
+    },
+    startStandby: async (extra = {}) => {
+      const standbyParent = privateDirectory(owner)
+      const standbyData = join(standbyParent, 'data')
+      await halt() // a clean shutdown: the copy needs no recovery beyond streaming
+      try {
+        cpSync(dataDir, standbyData, { recursive: true, preserveTimestamps: true })
+      } finally {
+        await start()
+      }
+      writeFileSync(join(standbyData, 'standby.signal'), '')
+      if (owner !== undefined) chownTree(standbyParent, owner)
+      const conninfo = `host=127.0.0.1 port=${port} user=postgres password=${PASSWORD} application_name=standby${cluster.ca === undefined ? '' : ' sslmode=require'}`
+      const standbySettings = { ...settings, primary_conninfo: conninfo, hot_standby: 'on', ...extra }
+      return launch({ ...cluster, parent: standbyParent, dataDir: standbyData, port: await freePort(), settings: standbySettings })
+    },
+    promote: async () => {
+      await admin(url, 'select pg_promote(true, 60)')
     },
   }
 }
@@ -142,7 +195,7 @@ function startPostmaster(postgres: string, args: string[], owner: SystemUser | u
     let log = ''
     const onData = (chunk: Buffer): void => {
       log += chunk.toString('utf8')
-      if (log.includes('database system is ready to accept connections')) {
+      if (/database system is ready to accept (read-only )?connections/.test(log)) {
         child.stderr?.off('data', onData)
         child.stderr?.resume() // keep draining, or a chatty server blocks on a full pipe
         child.off('exit', onExit)
@@ -166,7 +219,26 @@ function stopPostmaster(child: ChildProcess): Promise<void> {
   })
 }
 
-interface SystemUser {
+/** `pg_hba.conf` of a TLS-only server: password logins and replication over TLS from loopback, nothing in plaintext. */
+const TLS_ONLY_HBA = ['hostssl all all 127.0.0.1/32 scram-sha-256', 'hostssl replication all 127.0.0.1/32 scram-sha-256', ''].join('\n')
+
+/** A fresh temporary directory the server's user can enter. */
+function privateDirectory(owner: SystemUser | undefined): string {
+  const dir = mkdtempSync(join(tmpdir(), 'liteorm-pg-'))
+  chmodSync(dir, owner === undefined ? 0o700 : 0o755)
+  return dir
+}
+
+/** Hands a copied directory tree to the server's user. */
+function chownTree(dir: string, owner: SystemUser): void {
+  chownSync(dir, owner.uid, owner.gid)
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    chownSync(join(entry.parentPath, entry.name), owner.uid, owner.gid)
+  }
+}
+
+/** The system user PostgreSQL runs as when the tests run as root. */
+export interface SystemUser {
   readonly uid: number
   readonly gid: number
 }

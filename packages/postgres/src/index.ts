@@ -4,7 +4,8 @@
  *
  * @module
  */
-export { open, type OpenOptions } from './open.js'
+export { open } from './open.js'
+export type { OpenOptions } from './open-options.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
 export { listen } from './listen.js'

@@ -1,6 +1,7 @@
 import { channelList, type Session } from '@liteorm/core'
 import { listenerSettings, type PostgresListenOptions } from './listen-options.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
+import { checkNotificationsArrive } from './listener-self-check.js'
 import { PostgresListener } from './postgres-listener.js'
 
 /**
@@ -9,6 +10,11 @@ import { PostgresListener } from './postgres-listener.js'
  * the first `onReset` has run. Channel names are exact and case-sensitive,
  * and always quoted. The listener reconnects on connection loss unless
  * `reconnect: false`; see {@link PostgresListenOptions}.
+ *
+ * The first listener of a DB first checks that a notification sent through
+ * the DB's pool reaches a listening connection; when it does not (a
+ * transaction-mode pooler between liteorm and PostgreSQL), it rejects with
+ * a `ConnectionError` that says so, instead of listening in silence.
  *
  * Rejects with `InvalidArgumentError` (before any I/O) for an invalid
  * channel or option, with `ConnectionError` if the first connection fails,
@@ -45,7 +51,8 @@ export async function listen<S>(
  * ```
  */
 export async function openListener(context: PostgresContext, channels: readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
-  const settings = listenerSettings(options, context.pool.options.connectionTimeoutMillis || 10_000)
+  const settings = listenerSettings(options, context.listenPool.options.connectionTimeoutMillis || 10_000)
+  await checkNotificationsArrive(context)
   const listener = new PostgresListener(context, channels, settings)
   await listener.start()
   return listener

@@ -10,6 +10,10 @@ export interface DBResource {
 /** What a PostgreSQL DB and all sessions made from it share. Internal. */
 export interface PostgresContext extends SessionScope {
   readonly pool: pg.Pool
+  /** Where listeners and the subscription hub take their connections: the pool itself, or one to `listenUrl`. */
+  readonly listenPool: pg.Pool
+  /** The first listener's check that notifications sent through `pool` reach `listenPool`'s connections; once per DB. */
+  selfCheck: Promise<void> | undefined
   readonly mapError: ErrorMapper
   /** Where the pool connects, without the password, for messages. */
   readonly target: string
@@ -19,7 +23,7 @@ export interface PostgresContext extends SessionScope {
   notifier: NotifyBatcher | undefined
   /** The DB's shared subscription connection, made on the first `subscribe`. */
   hub: DBResource | undefined
-  /** Lets go of the pool once everything is released: ends a pool liteorm made, leaves a borrowed one open. */
+  /** Lets go of the pools once everything is released: ends those liteorm made, leaves a borrowed one open. */
   readonly detach: () => Promise<void>
 }
 

@@ -28,8 +28,8 @@ const lostConnection = /connection terminated|terminating connection|connection 
 /**
  * Makes the one function that maps node-postgres errors into liteorm's
  * classes, for a pool reaching `target` (shown in connection messages) with
- * `secret` (scrubbed from every message, and from the driver's error kept as
- * `cause`). Errors already mapped pass through.
+ * `secrets` (the DSNs' passwords, scrubbed from every message, and from the
+ * driver's error kept as `cause`). Errors already mapped pass through.
  *
  * SQLSTATE 23505/23503/23502/23514 become constraint errors carrying
  * `constraint`/`table`/`column`; 40001, 40P01 and 55P03 retryable errors;
@@ -40,17 +40,18 @@ const lostConnection = /connection terminated|terminating connection|connection 
  * ### Examples
  *
  * ```ts
- * const mapError = createPostgresErrorMapper('app@db:5432/orders', 's3cret')
+ * const mapError = createPostgresErrorMapper('app@db:5432/orders', ['s3cret'])
  * mapError(pgError, 'query') // UniqueViolationError { constraint: 'users_email_key', ... }
  * ```
  */
-export function createPostgresErrorMapper(target: string, secret: string | undefined): ErrorMapper {
+export function createPostgresErrorMapper(target: string, secrets: readonly (string | undefined)[]): ErrorMapper {
+  const scrub = (text: string): string => secrets.reduce<string>((t, secret) => redact(t, secret), text)
   return (error, phase) => {
     if (error instanceof LiteormError) return error
-    redactError(error, secret)
+    for (const secret of secrets) redactError(error, secret)
     const fields: PgErrorFields = typeof error === 'object' && error !== null ? (error as PgErrorFields) : {}
     const code = typeof fields.code === 'string' ? fields.code : undefined
-    const message = redact(typeof fields.message === 'string' && fields.message !== '' ? fields.message : String(error), secret)
+    const message = scrub(typeof fields.message === 'string' && fields.message !== '' ? fields.message : String(error))
     const options = { cause: error, driverCode: code }
     const where = {
       ...options,
@@ -83,7 +84,7 @@ export function createPostgresErrorMapper(target: string, secret: string | undef
       (code === undefined && lostConnection.test(message))
     if (connectionLevel) {
       const advice = phase === 'connect' ? ': check that the server is up and the connection settings are right' : ''
-      return new ConnectionError(redact(`PostgreSQL at ${target}: ${message}${advice}`, secret), options)
+      return new ConnectionError(scrub(`PostgreSQL at ${target}: ${message}${advice}`), options)
     }
     return new LiteormError(message, options)
   }

@@ -287,7 +287,7 @@ export class PostgresListener implements Listener {
   async #connect(reconnected: boolean): Promise<Link> {
     const { connectTimeoutMs } = this.#settings
     const signal = this.#closing.signal
-    const pending = this.#context.pool.connect()
+    const pending = this.#context.listenPool.connect()
     let client: pg.PoolClient
     try {
       client = await withDeadline(pending, connectTimeoutMs, signal, () => this.#noAnswer('connect', connectTimeoutMs), () => this.#closedError())

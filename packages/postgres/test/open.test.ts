@@ -94,7 +94,11 @@ describe('open({ pool }): the application\'s own pool, shared and left open', ()
     expect(pool(db)).toBe(appPool)
     const l = await listen(db, 'byo')
     const seen: Notification[] = []
-    const sub = await subscribe(db, 'byo', (n) => void seen.push(n))
+    let bothSeen!: () => void
+    const handled = new Promise<void>((resolve) => (bothSeen = resolve))
+    const sub = await subscribe(db, 'byo', (n) => {
+      if (seen.push(n) === 2) bothSeen()
+    })
     await db.transaction(async (tx) => {
       await tx.exec(sql`select 1`)
       await notify(tx, 'byo', 'from a transaction')
@@ -102,6 +106,7 @@ describe('open({ pool }): the application\'s own pool, shared and left open', ()
     await notify(db, 'byo', 'from the DB')
     expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('from a transaction')
     expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('from the DB')
+    await handled
     await sub.close()
     expect(seen.map((n) => n.payload)).toEqual(['from a transaction', 'from the DB'])
     expect(await serverConnections()).toBe(appPool.totalCount) // every connection on the server is the app pool's

@@ -23,8 +23,8 @@ interface Pair {
  */
 export class FaultProxy {
   readonly #server: Server
-  readonly #targetHost: string
-  readonly #targetPort: number
+  #targetHost: string
+  #targetPort: number
   readonly #pairs = new Set<Pair>()
   #blackholed = false
   #refusing = false
@@ -72,6 +72,17 @@ export class FaultProxy {
       client.end()
       upstream.end()
     }
+  }
+
+  /**
+   * Sends new connections to the server at `url` from now on, as a virtual
+   * IP or DNS name moved to a promoted standby does; open connections are
+   * left as they are (reset them to model the move's cut).
+   */
+  retarget(url: string): void {
+    const u = new URL(url)
+    this.#targetHost = u.hostname
+    this.#targetPort = Number(u.port || 5432)
   }
 
   /** Resets every open connection (RST to both ends). New ones are still accepted. */

@@ -105,3 +105,25 @@ function firstIndexOf(text: string, marks: readonly string[]): number {
   const found = marks.map((m) => text.indexOf(m)).filter((i) => i !== -1)
   return found.length === 0 ? text.length : Math.min(...found)
 }
+
+/**
+ * `dsn` with its host list replaced by the one `host` (IPv6 bracketed), all
+ * else kept as written: what node-postgres, which reads one host, is given
+ * for each host of a multi-host DSN.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * withOneHost('postgres://app@db1:5432,db2:5433/orders', { host: 'db2', port: 5433 }) // 'postgres://app@db2:5433/orders'
+ * ```
+ */
+export function withOneHost(dsn: string, host: DsnHost): string {
+  const text = dsn.trim()
+  const scheme = SCHEME.exec(text)![0]
+  const rest = text.slice(scheme.length)
+  const authorityEnd = firstIndexOf(rest, ['/', '?', '#'])
+  const authority = rest.slice(0, authorityEnd)
+  const at = authority.lastIndexOf('@')
+  const name = host.host.includes(':') ? `[${host.host}]` : encodeURIComponent(host.host)
+  return `${scheme}${authority.slice(0, at + 1)}${name}${host.port === undefined ? '' : `:${host.port}`}${rest.slice(authorityEnd)}`
+}

@@ -75,7 +75,8 @@ async function selfCheck(context: PostgresContext): Promise<void> {
  * the listening connection meanwhile).
  */
 async function notifyFromElsewhere(context: PostgresContext, channel: string): Promise<void> {
-  const sender = new pg.Client(context.pool.options)
+  const Client = (context.pool.options as { Client?: typeof pg.Client }).Client ?? pg.Client // a multi-host DSN's class, which picks the host
+  const sender = new Client(context.pool.options)
   sender.on('error', () => undefined) // a failure also rejects the call in flight, which reports it
   try {
     await sender.connect().catch((error: unknown) => {

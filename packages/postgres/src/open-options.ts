@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@liteorm/core'
 import pg from 'pg'
-import { parseDsn } from './dsn.js'
+import { parseDsn, withOneHost } from './dsn.js'
+import { multiHostClient } from './multi-host-client.js'
 
 /**
  * What {@link open} accepts besides a DSN: the server's `url` (or pg's
@@ -73,7 +74,7 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     const listenUrl = process.env.LITEORM_LISTEN_URL
     return resolvePools(listenUrl === undefined || listenUrl === '' ? url : { url, listenUrl })
   }
-  if (typeof dsnOrOptions === 'string') return { ...ownPool({ connectionString: checkedDsn(dsnOrOptions) }), owned: true, listen: undefined }
+  if (typeof dsnOrOptions === 'string') return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined }
   if (typeof dsnOrOptions !== 'object' || dsnOrOptions === null) {
     throw new InvalidArgumentError(
       `open() needs a DSN string or options, got ${dsnOrOptions === null ? 'null' : typeof dsnOrOptions}: did you forget to set DATABASE_URL?`,
@@ -84,8 +85,8 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     throw new InvalidArgumentError('open() takes the DSN as url or as connectionString, not both')
   }
   const dsn = url ?? connectionString
-  const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : { connectionString: checkedDsn(dsn) }) }) : borrowed(pool, dsn, poolOptions)
-  const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, connectionString: checkedDsn(listenUrl, 'listenUrl') })
+  const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : dsnConfig(dsn)) }) : borrowed(pool, dsn, poolOptions)
+  const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, Client: undefined, ...dsnConfig(listenUrl, 'listenUrl') })
   return { ...main, owned: pool === undefined, listen }
 }
 
@@ -100,13 +101,13 @@ function borrowed(pool: pg.Pool, dsn: string | undefined, poolOptions: object): 
   return { pool, config: (pool as { options?: pg.PoolConfig }).options ?? {} }
 }
 
-function checkedDsn(dsn: unknown, name = 'the DSN'): string {
+/** The pool settings that reach what `dsn` names: node-postgres's one host, or a client class that picks among several. */
+function dsnConfig(dsn: unknown, name = 'the DSN'): pg.PoolConfig {
   if (typeof dsn !== 'string') throw new InvalidArgumentError(`open() needs ${name} as a string, got ${typeof dsn}`)
-  const parsed = parseDsn(dsn)
-  if (parsed.hosts.length > 1) {
-    throw new InvalidArgumentError('open(): a DSN with several hosts is not supported yet: give one host (a DNS name or virtual IP that follows the primary)')
-  }
-  return dsn.trim()
+  const { hosts, params } = parseDsn(dsn)
+  if (hosts.length <= 1) return { connectionString: dsn.trim() }
+  const Client = multiHostClient(dsn, hosts, params.get('target_session_attrs'))
+  return { connectionString: withOneHost(dsn, hosts[0]!), Client }
 }
 
 function ownPool(config: pg.PoolConfig): PoolWithConfig {

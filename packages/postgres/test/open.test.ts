@@ -53,6 +53,10 @@ describe('open() validates the DSN, never echoing its password', () => {
     expect(openError(42).message).toMatch(/got number/)
   })
 
+  it('an unknown target_session_attrs is refused at open()', () => {
+    expect(() => open('postgres://app@db1,db2/app?target_session_attrs=prefer-primary')).toThrow(/target_session_attrs must be one of/)
+  })
+
   it('url and connectionString together are refused; the DSN inside options is validated too', () => {
     expect(() => open({ url, connectionString: url })).toThrow(/url or as connectionString, not both/)
     expect(() => open({ url: 'postgres://app:pw@db:99999/app' })).toThrow(InvalidArgumentError)
@@ -62,6 +66,7 @@ describe('open() validates the DSN, never echoing its password', () => {
     ['postgres://app:pw@db.internal:5432/app?sslmode=require&application_name=a+b'],
     ['postgresql://app@db.internal/app'],
     ['postgres://[::1]:5432/app'],
+    ['postgres://app:pw@db1:5432,db2:5433,[::1]:5434/app?target_session_attrs=read-write'],
     ['postgres:///app?host=/var/run/postgresql'],
     [`postgres://app:${encodeURIComponent('p@ss:/?#w')}@db.internal/app`],
   ])('a well-formed DSN is accepted without connecting: %s', (dsn) => {

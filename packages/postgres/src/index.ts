@@ -7,6 +7,7 @@
 export { open, type OpenOptions } from './open.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
+export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
 export type { PostgresSubscription, SubscribeOptions, SubscriptionReset } from './subscription.js'
@@ -33,4 +34,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { Channel, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { Channel, CopyFromOptions, CopyRow, CopyRows, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, withErrorMapping } from '@liteorm/core'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { copyCapablePool } from './copy-capable-pool.js'
 import { createPostgresErrorMapper } from './postgres-error-mapper.js'
 import { PostgresDB } from './postgres-session.js'
 import type { PostgresContext } from './postgres-context.js'
@@ -52,7 +53,7 @@ export function open<S = unknown>(dsnOrOptions: string | OpenOptions): PostgresD
     notifier: undefined,
     closedError: undefined,
   }
-  const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool }), context.mapError) })
+  const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: copyCapablePool(pool) }), context.mapError) })
   return new PostgresDB(kysely, context)
 }
 

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as postgres from '@liteorm/postgres'
 import * as sqlite from '@liteorm/sqlite'
 import { backends } from './backends.js'
+import { copyContract } from './copy-contract.js'
 import { notifyContract } from './notify-contract.js'
 import { sessionContract } from './session-contract.js'
 
@@ -14,6 +15,7 @@ describe.each(backends)('$dialect', (backend) => {
   beforeAll(() => backend.prepare())
   sessionContract(backend)
   notifyContract(backend)
+  copyContract(backend)
 })
 
 describe('across backends', () => {

@@ -35,4 +35,12 @@ describe('across backends', () => {
     await expect(sqlite.listen(pg, 'x')).rejects.toBeInstanceOf(sqlite.InvalidArgumentError)
     await Promise.all([lite.close(), pg.close()])
   })
+
+  it("each backend's copyFrom rejects the other backend's DB with InvalidArgumentError naming the dialect", async () => {
+    const lite = sqlite.open(':memory:')
+    const pg = postgres.open('postgres://nobody@127.0.0.1:1/never_connected')
+    await expect(postgres.copyFrom(lite, 't', ['a'], [[1]])).rejects.toThrow(/sqlite/)
+    await expect(sqlite.copyFrom(pg, 't', ['a'], [[1]])).rejects.toBeInstanceOf(sqlite.InvalidArgumentError)
+    await Promise.all([lite.close(), pg.close()])
+  })
 })

@@ -63,17 +63,8 @@ export function copyTarget(operation: string, table: unknown, columns: unknown):
   return { table: parts.map(quoteIdentifier).join('.'), columns: names, columnList: names.map(quoteIdentifier).join(', ') }
 }
 
-/**
- * `name` as a double-quoted SQL identifier, inner quotes doubled: exact and
- * case-sensitive on PostgreSQL and SQLite alike. Never fails.
- *
- * ### Examples
- *
- * ```ts
- * quoteIdentifier('Order "lines"') // '"Order ""lines"""'
- * ```
- */
-export function quoteIdentifier(name: string): string {
+/** `name` as a double-quoted SQL identifier, inner quotes doubled: exact on PostgreSQL and SQLite alike. */
+function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
 

@@ -44,7 +44,10 @@ import { requireContext } from './postgres-context.js'
  * a transaction, the transaction is then failed, as after any failed
  * statement (use a nested `transaction` to recover). An error the source
  * throws is rethrown as is. Aborting `options.signal` cancels the load and
- * rejects with the signal's reason; the connection stays usable.
+ * rejects with the signal's reason, without waiting for the source; the
+ * connection stays usable. Aborted while waiting for a pooled connection,
+ * it rejects once it has one, sending nothing; once every row is sent, the
+ * load completes.
  *
  * ### Examples
  *

@@ -59,6 +59,11 @@ export class CopyRequest {
 
   /** Runs the COPY on `client`, which the caller holds for its whole duration. */
   run(client: pg.ClientBase): Promise<PostgresQueryResult<never>> {
+    // Aborted while the session waited for a connection: send nothing.
+    if (this.#signal?.aborted) {
+      this.#failure = { reason: this.#signal.reason }
+      return Promise.reject(this.#signal.reason)
+    }
     return new Promise((resolve, reject) => {
       const stream = client.query(copyStream(this.sql))
       let serverError = false

@@ -104,6 +104,22 @@ describe('copyFrom on PostgreSQL', () => {
     }
   })
 
+  it('aborted while waiting for a pooled connection: rejects with the reason once one is free, and sends nothing', async () => {
+    const one = open({ connectionString: url, max: 1 })
+    try {
+      const controller = new AbortController()
+      let copying: Promise<unknown> | undefined
+      await one.transaction(async () => {
+        copying = copyFrom(one, 'nums', ['id'], [[1]], { signal: controller.signal }).catch((e: unknown) => e)
+        controller.abort()
+      })
+      expect(await copying).toMatchObject({ name: 'AbortError' })
+      expect(await one.query(sql`select id from nums`)).toEqual([])
+    } finally {
+      await one.close()
+    }
+  })
+
   it('a Date goes to timestamptz as the instant, and to timestamp as node-postgres binds it, in a zone with a half-hour offset', async () => {
     inZone('America/St_Johns') // -03:30, -02:30 in summer: the offset is written, not assumed to be UTC
     expect(new Date('2024-01-01T00:00:00Z').getTimezoneOffset()).toBe(210)

@@ -45,7 +45,9 @@ import { requireLink, type SqliteContext } from './sqlite-context.js'
  * (`UniqueViolationError`, ...); `BusyError` when another connection holds
  * the write lock past the busy timeout. An error the source throws is
  * rethrown as is. Aborting `options.signal` rolls the load back and rejects
- * with the signal's reason. Called on the DB from inside one of its own
+ * with the signal's reason, without waiting for the source; aborted while
+ * another transaction holds the connection, it rejects once it is free,
+ * writing nothing. Called on the DB from inside one of its own
  * transactions it rejects with `InvalidArgumentError` (use `tx`).
  *
  * ### Examples
@@ -83,6 +85,8 @@ export async function copyFrom<S, T extends CopyTable<S>, C extends CopyColumn<S
 /** Settles like `work`, or rejects with the signal's reason as soon as it aborts; `work` sees `stopped()` from then on. */
 function untilAborted<T>(signal: AbortSignal | undefined, work: (stopped: () => boolean) => Promise<T>): Promise<T> {
   if (signal === undefined) return work(() => false)
+  // Aborted while the transaction waited for the connection: write nothing.
+  if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
     const abort = (): void => reject(signal.reason)
     signal.addEventListener('abort', abort, { once: true })

@@ -62,6 +62,24 @@ describe('copyFrom on SQLite', () => {
     expect(await count()).toBe(0)
   })
 
+  it('aborted while a transaction holds the connection: rejects with the reason once it is free, and writes nothing', async () => {
+    let holding!: () => void
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (holding = resolve))
+    const transaction = db.transaction(() => {
+      holding()
+      return new Promise<void>((resolve) => (release = resolve))
+    })
+    await held
+    const controller = new AbortController()
+    const copying = copyFrom(db, 'people', ['name'], [['x']], { signal: controller.signal }).catch((e: unknown) => e)
+    controller.abort()
+    release()
+    await transaction
+    expect(await copying).toMatchObject({ name: 'AbortError' })
+    expect(await count()).toBe(0)
+  })
+
   it('a synchronous source gives the event loop a turn between batches: an abort scheduled mid-load stops it', async () => {
     const controller = new AbortController()
     function* rows(): Generator<[string]> {

@@ -98,23 +98,24 @@ function untilAborted<T>(signal: AbortSignal | undefined, work: (stopped: () => 
 async function insertAll(context: SqliteContext, target: CopyTarget, rows: CopyRows<unknown>, stopped: () => boolean): Promise<Result> {
   const { columns } = target
   const statement = prepare(context, `insert into ${target.table} (${target.columnList}) values (${columns.map(() => '?').join(', ')})`)
-  const values = new Array<unknown>(columns.length)
+  const values: unknown[] = columns.map(() => null)
   let first = 0
   let rowsAffected = 0
   for await (const batch of rowBatches('copyFrom', rows, columns)) {
     if (stopped()) break
-    for (let r = 0; r < batch.length; r++) {
-      const row = batch[r]!
-      for (let c = 0; c < row.length; c++) {
-        const value = copyValue(row[c])
-        if (value === undefined) throw invalidCopyValue('copyFrom', row[c], first + r, columns[c]!)
-        values[c] = value
+    try {
+      for (let r = 0; r < batch.length; r++) {
+        const row = batch[r]!
+        for (let c = 0; c < row.length; c++) {
+          const value = copyValue(row[c])
+          if (value === undefined) throw invalidCopyValue('copyFrom', row[c], first + r, columns[c]!)
+          values[c] = value
+        }
+        // Spread: better-sqlite3 binds separate arguments faster than one array argument.
+        rowsAffected += statement.run(...values).changes
       }
-      try {
-        rowsAffected += statement.run(values).changes
-      } catch (error) {
-        throw context.mapError(error, 'query')
-      }
+    } catch (error) {
+      throw context.mapError(error, 'query') // liteorm's own errors pass through unchanged
     }
     first += batch.length
     // A turn of the event loop between batches: a synchronous source would otherwise hold the process.

@@ -29,9 +29,9 @@ export function copyValue(value: unknown): unknown {
     case 'boolean':
       return value ? 1 : 0
     case 'object':
-      if (value === null || value instanceof Uint8Array) return value
+      if (value === null) return null
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString()
-      return JSON.stringify(value)
+      return value instanceof Uint8Array ? value : JSON.stringify(value)
     default:
       return undefined
   }

@@ -131,26 +131,28 @@ export function copyContract(backend: Backend): void {
     })
 
     it('bad arguments reject with InvalidArgumentError before anything is sent', async () => {
+      // On a table that does not exist: had anything been sent, the database's error would come back instead.
       const bad: [string, unknown, unknown][] = [
         ['', ['id'], [[1]]],
         ['copy\0target', ['id'], [[1]]],
         ['a.b.c', ['id'], [[1]]],
-        ['copy_target', [], [[1]]],
-        ['copy_target', ['id', 'id'], [[1, 1]]],
-        ['copy_target', ['id', ''], [[1, 'a']]],
-        ['copy_target', 'id', [[1]]],
-        ['copy_target', ['id', 'name'], [[1, 'a'], [2, 'b', 'extra']]],
-        ['copy_target', ['id', 'name'], [[1, 'a'], [2]]],
-        ['copy_target', ['id', 'name'], [{ id: 1, name: 'a' }, { id: 2, name: 'b', typo: 1 }]],
-        ['copy_target', ['id', 'name'], [[1, 'a'], 'not a row']],
-        ['copy_target', ['id'], 42],
-        ['copy_target', ['id'], 'rows'],
+        ['no_such_table', [], [[1]]],
+        ['no_such_table', ['id', 'id'], [[1, 1]]],
+        ['no_such_table', ['id', ''], [[1, 'a']]],
+        ['no_such_table', 'id', [[1]]],
+        ['no_such_table', ['id', 'name'], [[1, 'a'], [2, 'b', 'extra']]],
+        ['no_such_table', ['id', 'name'], [[1, 'a'], [2]]],
+        ['no_such_table', ['id', 'name'], [{ id: 1, name: 'a' }, { id: 2, name: 'b', typo: 1 }]],
+        ['no_such_table', ['id', 'name'], [{ id: 1, name: 'a' }, { id: 2 }]],
+        ['no_such_table', ['id', 'name'], [{ id: 1, name: 'a' }, { id: 2, nmae: 'b' }]],
+        ['no_such_table', ['id', 'name'], [[1, 'a'], 'not a row']],
+        ['no_such_table', ['id'], 42],
+        ['no_such_table', ['id'], 'rows'],
       ]
       for (const [table, columns, rows] of bad) {
         const error = await rejection(backend.copyFrom(db, table, columns as string[], rows as unknown[][]))
-        expect(error, JSON.stringify([table, columns])).toBeInstanceOf(InvalidArgumentError)
+        expect(error, JSON.stringify([table, columns, rows])).toBeInstanceOf(InvalidArgumentError)
       }
-      expect(await count()).toBe(0)
     })
 
     it('a bad row or value met mid-stream in an iterable rejects with InvalidArgumentError and loads nothing', async () => {

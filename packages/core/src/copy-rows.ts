@@ -30,7 +30,7 @@ export type RowBatch = readonly (readonly unknown[])[]
 /**
  * Checks what `copyFrom` was given as rows before anything is sent: it must
  * be an array or an (async) iterable; an array's rows are checked at once
- * for their shape (see {@link rowBatches}). Throws
+ * for their shape, and object rows for missing keys (see {@link rowBatches}). Throws
  * {@link InvalidArgumentError}; `rows` is not read when it is an iterator.
  *
  * ### Examples
@@ -61,8 +61,9 @@ export function checkCopyRows(operation: string, rows: unknown, columns: readonl
  * `columns`: a synchronous source is read synchronously within a batch.
  * Throws {@link InvalidArgumentError} at the first row that is neither an
  * array of one value per column nor an object whose keys are exactly the
- * columns; whatever the source throws passes through. Values are not
- * checked here: each backend encodes them and rejects what it cannot store.
+ * columns (a key whose value is `undefined` counts as missing); whatever
+ * the source throws passes through. Values are not checked further here:
+ * each backend encodes them and rejects what it cannot store.
  *
  * ### Examples
  *
@@ -107,7 +108,11 @@ function valuesOf(operation: string, row: unknown, index: number, columns: reado
   }
   const record = row as Record<string, unknown>
   const values = new Array<unknown>(columns.length)
-  for (let c = 0; c < columns.length; c++) values[c] = record[columns[c]!]
+  for (let c = 0; c < columns.length; c++) {
+    const value = record[columns[c]!]
+    if (value === undefined) throw invalidCopyValue(operation, value, index, columns[c]!)
+    values[c] = value
+  }
   const keys = Object.keys(record)
   if (keys.length !== columns.length) {
     const extra = keys.filter((k) => !columns.includes(k))

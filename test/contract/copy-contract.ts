@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ClosedError, InvalidArgumentError, UniqueViolationError, sql, type DB, type Session } from '@liteorm/core'
 import { rejection, type Backend } from './backends.js'
@@ -63,7 +64,7 @@ export function copyContract(backend: Backend): void {
       expect(await db.query(sql`select name from copy_target order by id`)).toEqual([{ name: 'x' }, { name: 'y' }])
     })
 
-    it('loads a generator and an async generator of more rows than one batch', async () => {
+    it('loads a generator and an async generator of more rows than one batch, and an object-mode stream', async () => {
       function* sync(): Generator<[number, string]> {
         for (let i = 0; i < MANY; i++) yield [i, `s${i}`]
       }
@@ -75,7 +76,9 @@ export function copyContract(backend: Backend): void {
       }
       expect(await backend.copyFrom(db, 'copy_target', ['id', 'name'], sync())).toEqual({ rowsAffected: MANY })
       expect(await backend.copyFrom(db, 'copy_target', ['id', 'name'], later())).toEqual({ rowsAffected: MANY })
-      expect(await count()).toBe(2 * MANY)
+      const stream = Readable.from([[-1, 'from a stream'], [-2, 'in object mode']])
+      expect(await backend.copyFrom(db, 'copy_target', ['id', 'name'], stream)).toEqual({ rowsAffected: 2 })
+      expect(await count()).toBe(2 * MANY + 2)
       expect(await db.queryOne(sql`select name from copy_target where id = ${2 * MANY - 1}`)).toEqual({ name: `a${2 * MANY - 1}` })
     })
 

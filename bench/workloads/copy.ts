@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { liveHeap } from '../measure.js'
+import { fullGc, liveHeap } from '../measure.js'
 import { COPY_PEERS, copyBenchRows, copyTableDdl, type CopyBenchRow, type CopyPeer } from '../peers/copy.js'
 import { withAdmin } from '../server.js'
 import { ratioTarget, type Cell, type LibraryName, type RunContext, type RunResult, type Target, type Workload } from './workload.js'
@@ -114,6 +114,7 @@ function heapTarget(): Target {
 /** Loads `batch` into a fresh table; rows/s over wall time, and the client's CPU µs per row. */
 async function timedLoad(peer: CopyPeer, ctx: RunContext, batch: readonly CopyBenchRow[]): Promise<{ rate: number; cpu: number }> {
   return withTable(peer, ctx, async (load) => {
+    fullGc() // every load starts on a collected heap, whatever ran before it in the process
     const cpuStart = process.cpuUsage()
     const start = performance.now()
     const loaded = await load(batch)

@@ -23,12 +23,16 @@ export interface BenchConfig {
   readonly sessionRows: number
   /** In-flight operations of the PostgreSQL session workloads (pool size 4). */
   readonly sessionConcurrency: number
+  /** Rows each library loads in the copy workload's timed load. */
+  readonly copyRows: number
+  /** Rows made by a generator for the copy workload's heap measure. */
+  readonly copyHeapRows: number
   /** Scale of each untimed warm-up run, as a fraction of a timed one. */
   readonly warmupFraction: number
 }
 
 /** Workload ids, in the order they run; `--only` takes a comma-separated subset. */
-export const WORKLOAD_IDS = ['bulk', 'concurrent', 'latency', 'reconnect', 'many-channels', 'session', 'sqlite'] as const
+export const WORKLOAD_IDS = ['bulk', 'concurrent', 'latency', 'reconnect', 'many-channels', 'session', 'sqlite', 'copy'] as const
 
 /** One of {@link WORKLOAD_IDS}. */
 export type WorkloadId = (typeof WORKLOAD_IDS)[number]
@@ -57,6 +61,8 @@ const FULL: BenchConfig = {
   sessionMs: 1500,
   sessionRows: 10_000,
   sessionConcurrency: 8,
+  copyRows: 100_000,
+  copyHeapRows: 1_000_000,
   warmupFraction: 0.25,
 }
 

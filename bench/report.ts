@@ -165,7 +165,8 @@ ${report.results.map(({ workload }) => `- **${workload.title}** — ${workload.m
 
 Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications, ${config.bulkRepeats} commits per run; concurrent senders
 ${config.concurrentMs} ms per run; latency ${config.latencySamples} samples per run; reconnect ${config.reconnectKills} kills per run; many channels ${config.manyChannels.toLocaleString('en-US')} channels,
-${config.manyChannelsCount.toLocaleString('en-US')} notifications; session ${config.sessionMs} ms per operation and run.
+${config.manyChannelsCount.toLocaleString('en-US')} notifications; session ${config.sessionMs} ms per operation and run; copy ${config.copyRows.toLocaleString('en-US')} rows per load,
+${config.copyHeapRows.toLocaleString('en-US')} generated rows for the heap peak.
 
 ## LISTEN/NOTIFY idioms
 

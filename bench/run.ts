@@ -18,6 +18,7 @@ import { isolatedDatabases, leftoverBackends, serverVersion, withAdmin } from '.
 import { renderSvg } from './svg.js'
 import { bulkWorkload } from './workloads/bulk.js'
 import { concurrentWorkload } from './workloads/concurrent.js'
+import { copyWorkload } from './workloads/copy.js'
 import { latencyWorkload } from './workloads/latency.js'
 import { manyChannelsWorkload } from './workloads/many-channels.js'
 import { reconnectWorkload } from './workloads/reconnect.js'
@@ -33,6 +34,7 @@ const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
   'many-channels': manyChannelsWorkload,
   session: sessionWorkload,
   sqlite: sqliteWorkload,
+  copy: copyWorkload,
 }
 
 /** Set when a run failed: the table shows the gap and the process exits non-zero. */

@@ -19,12 +19,17 @@
  * | transactions side by side on one DB    | interleave (a pool)              | run one after another (one connection, BEGIN IMMEDIATE) | SQLite has one writer |
  * | `Notification.pid`                     | the sending backend's pid        | the sending process's pid                | no server process on SQLite |
  * | `pool(db)` from @liteorm/postgres       | the `pg.Pool`                    | `undefined`                              | |
+ * | how `copyFrom` loads                   | one `COPY ... FROM STDIN`        | a prepared INSERT per row, in a transaction or savepoint | the database's bulk path |
+ * | column types of the copy round trip    | `timestamptz`, `bytea`, `jsonb`, `boolean`, `int[]` | `text`, `blob`, `text`, `integer`, `text` | SQLite has no date, JSON, boolean nor array type |
+ * | a `Date` / `true` / an array read back  | a `Date` / `true` / an array      | ISO 8601 text / `1` / JSON text          | what `copyFrom` stores on SQLite |
+ * | a quoted table name in another case     | another table (exact)            | the same table                           | SQLite matches names case-insensitively |
+ * | a failed `copyFrom` in a transaction    | fails the transaction (as any failed statement) | rolls back its savepoint; the transaction goes on | PostgreSQL aborts a transaction on any error |
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { DB, Dialect, Listener, ListenOptions, Session } from '@liteorm/core'
+import type { CopyFromOptions, CopyRows, DB, Dialect, Listener, ListenOptions, Result, Session } from '@liteorm/core'
 import * as postgres from '@liteorm/postgres'
 import * as sqlite from '@liteorm/sqlite'
 import { afterAll } from 'vitest'
@@ -39,6 +44,10 @@ export interface Backend {
   open<S = unknown>(): DB<S>
   notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
   listen<S>(db: Session<S>, channels: string | readonly string[], options?: ListenOptions): Promise<Listener>
+  /** The backend's `copyFrom`, untyped: the typed signature is pinned by the tests that call the packages directly. */
+  copyFrom<S>(session: Session<S>, table: string, columns: readonly string[], rows: CopyRows<unknown>, options?: CopyFromOptions): Promise<Result>
+  /** Column types for the copy round trip, by what they hold. */
+  readonly copyTypes: CopyTypes
   /** The pid a notification sent on `tx` (a transaction) carries. */
   senderPid<S>(tx: Session<S>): Promise<number>
   /** The column type of an auto-increment integer key. */
@@ -51,9 +60,19 @@ export interface Backend {
   blockedWrite<S>(db: DB<S>): Promise<void>
 }
 
+/** The column type each kind of value of the copy round trip goes to. */
+export interface CopyTypes {
+  readonly timestamp: string
+  readonly bytes: string
+  readonly json: string
+  readonly boolean: string
+  readonly intArray: string
+}
+
 class PostgresBackend implements Backend {
   readonly dialect = 'postgres' as const
   readonly serialKey = 'serial primary key'
+  readonly copyTypes = { timestamp: 'timestamptz', bytes: 'bytea', json: 'jsonb', boolean: 'boolean', intArray: 'int[]' }
   #url: string | undefined
 
   async prepare(): Promise<void> {
@@ -71,6 +90,10 @@ class PostgresBackend implements Backend {
 
   listen<S>(db: Session<S>, channels: string | readonly string[], options?: ListenOptions): Promise<Listener> {
     return postgres.listen(db, channels, options)
+  }
+
+  copyFrom<S>(session: Session<S>, table: string, columns: readonly string[], rows: CopyRows<unknown>, options?: CopyFromOptions): Promise<Result> {
+    return postgres.copyFrom(session as Session, table, columns, rows as CopyRows<readonly unknown[]>, options)
   }
 
   async senderPid<S>(tx: Session<S>): Promise<number> {
@@ -94,6 +117,7 @@ class PostgresBackend implements Backend {
 class SqliteBackend implements Backend {
   readonly dialect = 'sqlite' as const
   readonly serialKey = 'integer primary key'
+  readonly copyTypes = { timestamp: 'text', bytes: 'blob', json: 'text', boolean: 'integer', intArray: 'text' }
   #file: string | undefined
 
   async prepare(): Promise<void> {
@@ -113,6 +137,10 @@ class SqliteBackend implements Backend {
 
   listen<S>(db: Session<S>, channels: string | readonly string[], options?: ListenOptions): Promise<Listener> {
     return sqlite.listen(db, channels, options)
+  }
+
+  copyFrom<S>(session: Session<S>, table: string, columns: readonly string[], rows: CopyRows<unknown>, options?: CopyFromOptions): Promise<Result> {
+    return sqlite.copyFrom(session as Session, table, columns, rows as CopyRows<readonly unknown[]>, options)
   }
 
   async senderPid(): Promise<number> {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as postgres from '@liteorm/postgres'
 import * as sqlite from '@liteorm/sqlite'
 import { backends } from './backends.js'
+import { copyContract } from './copy-contract.js'
 import { notifyContract } from './notify-contract.js'
 import { sessionContract } from './session-contract.js'
 
@@ -14,6 +15,7 @@ describe.each(backends)('$dialect', (backend) => {
   beforeAll(() => backend.prepare())
   sessionContract(backend)
   notifyContract(backend)
+  copyContract(backend)
 })
 
 describe('across backends', () => {
@@ -31,6 +33,14 @@ describe('across backends', () => {
     await expect(postgres.listen(lite, 'x')).rejects.toBeInstanceOf(postgres.InvalidArgumentError)
     await expect(sqlite.notify(pg, 'x')).rejects.toThrow(/postgres/)
     await expect(sqlite.listen(pg, 'x')).rejects.toBeInstanceOf(sqlite.InvalidArgumentError)
+    await Promise.all([lite.close(), pg.close()])
+  })
+
+  it("each backend's copyFrom rejects the other backend's DB with InvalidArgumentError naming the dialect", async () => {
+    const lite = sqlite.open(':memory:')
+    const pg = postgres.open('postgres://nobody@127.0.0.1:1/never_connected')
+    await expect(postgres.copyFrom(lite, 't', ['a'], [[1]])).rejects.toThrow(/sqlite/)
+    await expect(sqlite.copyFrom(pg, 't', ['a'], [[1]])).rejects.toBeInstanceOf(sqlite.InvalidArgumentError)
     await Promise.all([lite.close(), pg.close()])
   })
 })

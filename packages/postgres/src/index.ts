@@ -8,6 +8,7 @@ export { open } from './open.js'
 export type { OpenOptions } from './open-options.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
+export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
 export type { PostgresSubscription, SubscribeOptions, SubscriptionReset } from './subscription.js'
@@ -34,4 +35,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { Channel, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { Channel, CopyFromOptions, CopyRow, CopyRows, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

@@ -1,6 +1,7 @@
 import { withErrorMapping } from '@liteorm/core'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { copyCapablePool } from './copy-capable-pool.js'
 import { createPostgresErrorMapper } from './postgres-error-mapper.js'
 import { PostgresDB } from './postgres-session.js'
 import type { PostgresContext } from './postgres-context.js'
@@ -61,9 +62,7 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
       else pool.off('acquire', arm)
     },
   }
-  // Kysely ends its dialect's pool when destroyed: a borrowed pool is lent to it without end().
-  const dialectPool = owned ? pool : { connect: () => pool.connect(), end: async () => {} }
-  const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: dialectPool }), context.mapError) })
+  const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: copyCapablePool(pool, owned) }), context.mapError) })
   return new PostgresDB(kysely, context)
 }
 

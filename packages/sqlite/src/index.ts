@@ -7,6 +7,7 @@
 export { open } from './open.js'
 export type { OpenOptions } from './open-options.js'
 export { notify } from './notify.js'
+export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export type { SqliteListenOptions } from './listen-options.js'
 export type { SqliteListener } from './sqlite-listener.js'
@@ -29,4 +30,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { DB, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { CopyFromOptions, CopyRow, CopyRows, DB, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

@@ -54,7 +54,8 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
  * The results table (Markdown pipe syntax, padded for the terminal): one row
  * per measured figure, one column per library with its value and its ratio
  * to the best peer (×1.00 = as good as the best peer; for ↑ rows above 1 is
- * better, for ↓ rows below 1 is better), and the targets with ✓/✗.
+ * better, for ↓ rows below 1 is better) — or, in a row with a baseline, the
+ * median of its per-round ratios to that baseline — and the targets with ✓/✗.
  *
  * ### Examples
  *
@@ -69,11 +70,13 @@ export function renderTable(report: BenchReport): string {
   for (const { workload, cells } of report.results) {
     for (const row of workload.rows) {
       const rowCells = cells[row.id] ?? {}
-      const best = row.ratios === false ? undefined : bestPeer(rowCells, row.better)
+      const best = row.ratios === false || row.baseline !== undefined ? undefined : bestPeer(rowCells, row.better)
       const arrow = row.better === 'higher' ? '↑' : '↓'
+      const ratioOf = (cell: Cell | undefined): number | undefined =>
+        row.baseline !== undefined ? cell?.ratio : best !== undefined && best.value !== 0 && cell?.value !== undefined ? cell.value / best.value : undefined
       lines.push([
         `${row.title}${row.unit === '' ? '' : ` (${row.unit} ${arrow})`}`,
-        ...columns.map((name) => (workload.libraries.includes(name) ? formatCell(rowCells[name], best?.value) : '')),
+        ...columns.map((name) => ((row.only ?? workload.libraries).includes(name) ? formatCell(rowCells[name], ratioOf(rowCells[name])) : '')),
         row.targets.map((t) => formatOutcome(t.evaluate(rowCells))).join('; '),
       ])
     }
@@ -95,7 +98,7 @@ export function renderTable(report: BenchReport): string {
 export function renderHeader(report: BenchReport): string {
   const { config } = report
   return (
-    `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, median per cell) — ` +
+    `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, bulk ${config.bulkRounds}, median per cell) — ` +
     `${report.cores} cores (${report.cpu}), Node ${report.node}, PostgreSQL ${report.postgres} (${report.postgresSource}); ` +
     `${report.revision === undefined ? '' : `sources ${report.revision}; `}${report.seconds.toFixed(0)} s; load average ${report.load[0].toFixed(1)} → ${report.load[1].toFixed(1)}` +
     (Math.max(...report.load) > report.cores * 0.75 ? ' (busy machine: figures are noisy)' : '')
@@ -163,7 +166,7 @@ ${renderSummary(report)}
 
 ${report.results.map(({ workload }) => `- **${workload.title}** — ${workload.method}`).join('\n')}
 
-Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications, ${config.bulkRepeats} commits per run; concurrent senders
+Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications per commit, ${config.bulkRounds} rounds; concurrent senders
 ${config.concurrentMs} ms per run; latency ${config.latencySamples} samples per run; reconnect ${config.reconnectKills} kills per run; many channels ${config.manyChannels.toLocaleString('en-US')} channels,
 ${config.manyChannelsCount.toLocaleString('en-US')} notifications; session ${config.sessionMs} ms per operation and run.
 
@@ -202,12 +205,12 @@ export function formatNumber(value: number): string {
   return value.toFixed(3)
 }
 
-function formatCell(cell: Cell | undefined, best: number | undefined): string {
+function formatCell(cell: Cell | undefined, ratio: number | undefined): string {
   if (cell === undefined) return '—'
   const parts: string[] = []
   if (cell.value !== undefined) {
     parts.push(formatNumber(cell.value))
-    if (best !== undefined && best !== 0) parts.push(`×${(cell.value / best).toFixed(2)}`)
+    if (ratio !== undefined) parts.push(`×${ratio.toFixed(2)}`)
   }
   if (cell.text !== undefined) parts.push(cell.value === undefined ? cell.text : `(${cell.text})`)
   return parts.join(' ')

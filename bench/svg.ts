@@ -8,6 +8,7 @@ const COLORS: Readonly<Record<LibraryName, string>> = {
   'postgres.js': '#10b981',
   Kysely: '#8b5cf6',
   'better-sqlite3': '#ef4444',
+  floor: '#78350f',
 }
 
 const PLOT = 640

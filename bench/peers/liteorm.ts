@@ -23,6 +23,7 @@ export const liteormPeer: NotifyPeer = {
     sender: 'notify(db, channel, payload) on open({ max: 4 })',
     gapSignal: "onEvent 'disconnected'/'reconnected', then onReset({ reconnected: true }) awaited before delivery resumes",
   },
+  boundNotify: true,
 
   listen: listenIn('for await'),
 

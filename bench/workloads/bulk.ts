@@ -1,9 +1,9 @@
 import type pg from 'pg'
-import { deferred, fullGc, within } from '../measure.js'
 import { NOTIFY_LIBRARIES, notifyPeer } from '../peers/all.js'
 import { LITEORM_FORM_IDIOMS, LITEORM_FORMS, listenIn, type LiteormForm } from '../peers/liteorm-forms.js'
 import type { BenchListener, NotifyPeer } from '../peers/notify-peer.js'
-import { adminClient, sendInOneCommit } from '../server.js'
+import { adminClient } from '../server.js'
+import { Delivery, measureCommit, type CommitMeasure } from './bulk-commit.js'
 import { ratioTarget, type LibraryName, type RowSpec, type RunContext, type RunResult, type Workload } from './workload.js'
 
 /** The library every CPU ratio is taken against: node-postgres's own `'notification'` event. */
@@ -35,46 +35,6 @@ interface Running {
   readonly delivery: Delivery
 }
 
-/** One commit's measurement. */
-interface Measured {
-  /** Notifications per second, from before the statement to the last delivery. */
-  readonly rate: number
-  /** Process CPU time (user + system) over the same span, per notification, in ns. */
-  readonly cpuNs: number
-}
-
-/** Counts deliveries and resolves when the expected number arrived. */
-class Delivery {
-  #expected = 0
-  #received = 0
-  #last = ''
-  #lastAt = 0
-  #done = deferred<void>()
-
-  readonly onNotification = (_channel: string, payload: string): void => {
-    if (++this.#received === this.#expected) {
-      this.#lastAt = performance.now()
-      this.#last = payload
-      this.#done.resolve()
-    }
-  }
-
-  /** Expects `count` more deliveries; `finished` resolves with the last one's time and payload. */
-  expect(count: number): { finished: () => Promise<{ at: number; payload: string }>; received: () => number } {
-    this.#received = 0
-    this.#expected = count
-    this.#done = deferred<void>()
-    const done = this.#done.promise
-    return {
-      received: () => this.#received,
-      finished: async () => {
-        await done
-        return { at: this.#lastAt, payload: this.#last }
-      },
-    }
-  }
-}
-
 /** Each library's natural consumer, liteorm expanded into its three forms, in table order whatever the order of `libraries`. */
 function subjectsOf(libraries: readonly LibraryName[]): Subject[] {
   return NOTIFY_LIBRARIES.filter((l) => libraries.includes(l)).flatMap((library): Subject[] =>
@@ -84,29 +44,15 @@ function subjectsOf(libraries: readonly LibraryName[]): Subject[] {
   )
 }
 
-/**
- * Sends `count` notifications in one commit to `r`'s listener and measures
- * the delivery: wall time and the whole process's CPU time from just
- * before the statement to the last notification received. A full GC first,
- * so each measurement pays for its own garbage and not the previous one's.
- */
-async function measureOnce(r: Running, count: number): Promise<Measured> {
+function measureOnce(r: Running, count: number): Promise<CommitMeasure> {
   const what = `bulk delivery on ${r.subject.library}${r.subject.form === undefined ? '' : ` (${r.subject.form})`}`
-  const expected = r.delivery.expect(count)
-  fullGc()
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  await sendInOneCommit(r.sender, [r.channel], count)
-  const last = await within(expected.finished(), 60_000, `${what} (${expected.received()} of ${count} received)`)
-  const used = process.cpuUsage(cpu)
-  if (last.payload !== String(count)) throw new Error(`${what}: last payload ${last.payload}, expected ${count}`)
-  return { rate: count / ((last.at - start) / 1000), cpuNs: ((used.user + used.system) * 1000) / count }
+  return measureCommit(r.sender, r.channel, r.delivery, count, what)
 }
 
 /** Turns one round's measurements into cells: throughput, CPU per notification and its ratio to the baseline. */
-function cellsOf(measured: ReadonlyMap<Subject, Measured>): Partial<Record<LibraryName, RunResult>> {
+function cellsOf(measured: ReadonlyMap<Subject, CommitMeasure>): Partial<Record<LibraryName, RunResult>> {
   const baseline = [...measured].find(([s]) => s.library === BASELINE)?.[1].cpuNs
-  const cpu = (m: Measured): { value: number; ratio?: number } => ({ value: m.cpuNs, ...(baseline === undefined ? {} : { ratio: m.cpuNs / baseline }) })
+  const cpu = (m: CommitMeasure): { value: number; ratio?: number } => ({ value: m.cpuNs, ...(baseline === undefined ? {} : { ratio: m.cpuNs / baseline }) })
   const results: Partial<Record<LibraryName, RunResult>> = {}
   for (const [subject, m] of measured) {
     const cells = (results[subject.library] ??= {})
@@ -192,8 +138,8 @@ export const bulkWorkload: Workload = {
         })
         running.push({ subject, channel, sender, listener, delivery })
       }
-      for (const r of running) await measureOnce(r, Math.ceil(count / 100))
-      const measured = new Map<Subject, Measured>()
+      for (const r of running) await measureOnce(r, Math.ceil(count / 100)) // untimed: primes each connection
+      const measured = new Map<Subject, CommitMeasure>()
       const shift = Math.max(0, ctx.round)
       for (let k = 0; k < running.length; k++) {
         const r = running[(k + shift) % running.length]!

@@ -1,11 +1,15 @@
 import type { BenchConfig, WorkloadId } from '../config.js'
 import type { NotifyLibraryName } from '../peers/notify-peer.js'
 
-/** Every library a column of the table can show, liteorm first. */
-export type LibraryName = NotifyLibraryName | 'Kysely' | 'better-sqlite3'
+/**
+ * Every library a column of the table can show, liteorm first. `floor` is
+ * better-sqlite3 driven by compiled Kysely `sql` templates, the least any
+ * such layer can do (see `floorSqliteSession`).
+ */
+export type LibraryName = NotifyLibraryName | 'Kysely' | 'better-sqlite3' | 'floor'
 
 /** The table's columns, in order. */
-export const LIBRARIES: readonly LibraryName[] = ['liteorm', 'pg', 'pg-listen', 'postgres.js', 'Kysely', 'better-sqlite3']
+export const LIBRARIES: readonly LibraryName[] = ['liteorm', 'pg', 'pg-listen', 'postgres.js', 'Kysely', 'better-sqlite3', 'floor']
 
 /** One library's figure in one row: a number, a text (yes/no answers, "dead"), or both. */
 export interface Cell {

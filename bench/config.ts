@@ -52,7 +52,7 @@ const FULL: BenchConfig = {
   mode: 'full',
   rounds: 3,
   bulkCount: 100_000,
-  bulkRounds: 9,
+  bulkRounds: 11,
   concurrentMs: 2000,
   latencySamples: 2000,
   reconnectKills: 9,
@@ -130,9 +130,9 @@ export function usage(problem?: string): string {
   return [
     problem === undefined ? '' : `pnpm bench: ${problem}\n`,
     'usage: pnpm bench [--quick] [--only=workload[,workload...]] [--libs=library[,library...]]',
-    '  --quick   one round, smaller sizes (under 2 minutes); writes nothing',
+    `  --quick   ${QUICK.rounds} round (bulk ${QUICK.bulkRounds}), smaller sizes (under 2 minutes); writes nothing`,
     `  --only    run a subset: ${WORKLOAD_IDS.join(', ')} (writes nothing)`,
     '  --libs    run some libraries only, e.g. --libs=liteorm for a CPU profile (writes nothing)',
-    'Full mode (no flags) runs 3 rounds and writes bench/RESULTS.md and bench/results.svg.',
+    `Full mode (no flags) runs ${FULL.rounds} rounds (bulk ${FULL.bulkRounds}) and writes bench/RESULTS.md and bench/results.svg.`,
   ].join('\n')
 }

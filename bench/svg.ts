@@ -1,5 +1,5 @@
 import type { BenchReport } from './report.js'
-import { bestPeer, LIBRARIES, type LibraryName, type RowSpec } from './workloads/workload.js'
+import { bestPeer, LIBRARIES, type LibraryName, type RowCells, type RowSpec } from './workloads/workload.js'
 
 const COLORS: Readonly<Record<LibraryName, string>> = {
   liteorm: '#2563eb',
@@ -8,6 +8,7 @@ const COLORS: Readonly<Record<LibraryName, string>> = {
   'postgres.js': '#10b981',
   Kysely: '#8b5cf6',
   'better-sqlite3': '#ef4444',
+  floor: '#78350f',
 }
 
 const PLOT = 640
@@ -20,10 +21,11 @@ const CAP = 2
 
 /**
  * A hand-written SVG bar chart of every numeric row: per library, its
- * performance relative to the best peer, oriented so that longer is better
- * (value ÷ best for ↑ rows, best ÷ value for ↓ rows); 1.0 is the best
- * peer. liteorm's bar is outlined green when all the row's targets are met,
- * red when one is missed.
+ * performance relative to the best peer (in a row with a baseline, to the
+ * baseline, round by round), oriented so that longer is better (value ÷
+ * best for ↑ rows, best ÷ value for ↓ rows); 1.0 is the reference.
+ * liteorm's bar is outlined green when all the row's targets are met, red
+ * when one is missed.
  *
  * ### Examples
  *
@@ -62,7 +64,7 @@ export function renderSvg(report: BenchReport): string {
     const lx = labelWidth + i * 105
     return `<rect x="${lx}" y="24" width="10" height="10" fill="${COLORS[lib]}"/>${text(lx + 14, 33, lib, 'start', 11)}`
   })
-  const title = `liteorm vs peers, relative to the best peer (longer is better; 1.0 = best peer) — ${report.cores} cores, PostgreSQL ${report.postgres}`
+  const title = `liteorm vs peers, relative to the best peer, or to raw pg in the CPU rows (longer is better; 1.0 = reference) — ${report.cores} cores, PostgreSQL ${report.postgres}`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
@@ -82,26 +84,43 @@ interface ChartRow {
   readonly bars: readonly { lib: LibraryName; relative: number }[]
 }
 
-/** The rows worth a chart, each library's figure relative to the best peer, longer = better. */
+/** The rows worth a chart, each library's figure relative to the best peer or the baseline, longer = better. */
 function chartRows(report: BenchReport): ChartRow[] {
   const rows: ChartRow[] = []
   for (const { workload, cells } of report.results) {
     for (const row of workload.rows) {
       if (row.ratios === false) continue
       const rowCells = cells[row.id] ?? {}
-      const best = bestPeer(rowCells, row.better)
-      const libs = LIBRARIES.filter((l) => workload.libraries.includes(l) && rowCells[l]?.value !== undefined)
-      if (best === undefined || libs.length === 0) continue
+      const relative = relativeTo(row, rowCells)
+      const libs = LIBRARIES.filter((l) => (row.only ?? workload.libraries).includes(l) && relative(l) !== undefined)
+      if (libs.length === 0) continue
       const outcomes = row.targets.map((t) => t.evaluate(rowCells))
       const verdict = outcomes.length === 0 || outcomes.some((o) => o === undefined) ? undefined : outcomes.every((o) => o!.pass)
-      const bars = libs.map((lib) => {
-        const value = rowCells[lib]!.value!
-        return { lib, relative: row.better === 'higher' ? value / best.value : value === 0 ? CAP : best.value / value }
-      })
+      const bars = libs.map((lib) => ({ lib, relative: relative(lib)! }))
       rows.push({ row, verdict, bars })
     }
   }
   return rows
+}
+
+/**
+ * A library's figure in `row` relative to the best peer's, or to the
+ * baseline's (the median of per-round ratios) in a row that has one,
+ * oriented so that longer is better; undefined when it has none.
+ */
+function relativeTo(row: RowSpec, cells: RowCells): (lib: LibraryName) => number | undefined {
+  const longer = (ratio: number): number => (row.better === 'higher' ? ratio : ratio === 0 ? CAP : 1 / ratio)
+  if (row.baseline !== undefined) {
+    return (lib) => {
+      const ratio = cells[lib]?.ratio
+      return ratio === undefined ? undefined : longer(ratio)
+    }
+  }
+  const best = bestPeer(cells, row.better)
+  return (lib) => {
+    const value = cells[lib]?.value
+    return value === undefined || best === undefined || best.value === 0 ? undefined : longer(value / best.value)
+  }
 }
 
 function labelOf(row: RowSpec): string {

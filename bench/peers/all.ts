@@ -15,6 +15,9 @@ export const NOTIFY_PEERS: Readonly<Record<NotifyLibraryName, NotifyPeer>> = {
 /** Their names, in table order. */
 export const NOTIFY_LIBRARIES = Object.keys(NOTIFY_PEERS) as readonly NotifyLibraryName[]
 
+/** The peers whose own notify is the server call liteorm's makes (a bound `pg_notify`): own-notify targets compare with them. */
+export const BOUND_NOTIFY_PEERS = NOTIFY_LIBRARIES.filter((name) => name !== 'liteorm' && NOTIFY_PEERS[name].boundNotify)
+
 /**
  * The peer called `name`; throws for a library that is not a LISTEN/NOTIFY peer.
  *

@@ -41,6 +41,13 @@ export interface NotifyPeer {
   /** The consumer loop and the sender idiom, as the report describes them. */
   readonly idiom: { readonly consumer: string; readonly sender: string; readonly gapSignal: string }
   /**
+   * Whether its notify makes the server call liteorm's makes, `select
+   * pg_notify($1, $2)` with bound parameters: the peers liteorm's own-notify
+   * targets compare with. (pg-listen's interpolated `NOTIFY` costs the server
+   * less, so it is shown for reference only.)
+   */
+  readonly boundNotify: boolean
+  /**
    * Listens to `channels` on a connection of its own and calls
    * `onNotification` for each delivery, in order. Resolves once LISTEN is in
    * place for every channel.

@@ -29,6 +29,7 @@ export const pgListenPeer: NotifyPeer = {
     sender: 'subscriber.notify(channel, payload) on 4 subscribers',
     gapSignal: "events 'reconnect' (attempt starts) and 'connected' (after re-LISTEN); handlers are not awaited",
   },
+  boundNotify: false,
 
   async listen(url, channels, onNotification, hooks = {}) {
     const subscriber = subscriberOn(url, hooks.appName ?? 'pg-listen-bench-listener')

@@ -21,6 +21,7 @@ export const postgresJsPeer: NotifyPeer = {
     sender: 'sql.notify(channel, payload) on postgres({ max: 4 })',
     gapSignal: 'onlisten called again after re-LISTEN (same callback as the first LISTEN); not awaited',
   },
+  boundNotify: true,
 
   async listen(url, channels, onNotification, hooks = {}) {
     const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: hooks.appName ?? 'postgresjs-bench-listener' } })

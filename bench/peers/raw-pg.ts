@@ -3,8 +3,9 @@ import type { NotifyPeer } from './notify-peer.js'
 
 /**
  * Raw node-postgres: a `pg.Client` that runs `LISTEN` and handles
- * `client.on('notification')`; senders are `pg.Client`s running
- * `select pg_notify($1, $2)`. It does not reconnect: on connection loss the
+ * `client.on('notification')`; senders run `select pg_notify($1, $2)` on a
+ * `pg.Pool` of the size asked for — the server call liteorm's `notify` makes,
+ * on the same pool size. It does not reconnect: on connection loss the
  * client emits `error`/`end` and is dead.
  *
  * ### Examples
@@ -18,9 +19,10 @@ export const rawPgPeer: NotifyPeer = {
   name: 'pg',
   idiom: {
     consumer: "client.on('notification', fn) after LISTEN",
-    sender: 'client.query(select pg_notify($1, $2)) on 4 pg.Clients',
+    sender: "pool.query('select pg_notify($1, $2)', [channel, payload]) on new pg.Pool({ max: 4 })",
     gapSignal: "client 'error' + 'end' events; no reconnect (the client is dead)",
   },
+  boundNotify: true,
 
   async listen(url, channels, onNotification, hooks = {}) {
     const client = new pg.Client({ connectionString: url, application_name: hooks.appName ?? 'pg-bench-listener' })
@@ -36,17 +38,11 @@ export const rawPgPeer: NotifyPeer = {
   },
 
   async senders(url, count) {
-    const clients = await Promise.all(
-      Array.from({ length: count }, async () => {
-        const client = new pg.Client({ connectionString: url, application_name: 'pg-bench-sender' })
-        client.on('error', () => {})
-        await client.connect()
-        return client
-      }),
-    )
+    const pool = new pg.Pool({ connectionString: url, max: count, application_name: 'pg-bench-sender' })
+    pool.on('error', () => {})
     return {
-      send: (index, channel, payload) => clients[index % count]!.query('select pg_notify($1, $2)', [channel, payload]),
-      close: async () => void (await Promise.all(clients.map((c) => c.end()))),
+      send: (_index, channel, payload) => pool.query('select pg_notify($1, $2)', [channel, payload]),
+      close: () => pool.end(),
     }
   },
 }

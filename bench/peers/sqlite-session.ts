@@ -1,6 +1,6 @@
 import { open, sql } from '@liteorm/sqlite'
 import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql as ksql } from 'kysely'
+import { DummyDriver, Kysely, SqliteAdapter, SqliteDialect, SqliteIntrospector, SqliteQueryCompiler, sql as ksql, type CompiledQuery } from 'kysely'
 import type { KvRow, SessionPeer } from './session-peer.js'
 
 /**
@@ -87,6 +87,59 @@ export const kyselySqliteSession: SessionPeer = {
       getById: async (id) => (await ksql<KvRow>`select id, name from kv where id = ${id}`.execute(kysely)).rows[0]!,
       insert: (name) => ksql`insert into ins (name) values (${name})`.execute(kysely),
       close: () => kysely.destroy(),
+    }
+  },
+}
+
+/**
+ * The floor of a layer that takes Kysely `sql` templates over
+ * better-sqlite3: each call builds the same template as liteorm, compiles
+ * it with Kysely's SQLite compiler (a compile-only Kysely on a
+ * `DummyDriver`), runs the statement prepared once per SQL text, and hands
+ * the row back through one `await` (an async function). What liteorm's
+ * `queryOne` adds over this is its own overhead.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const ops = await floorSqliteSession.open('/tmp/d.db'); await ops.getById(1); await ops.close()
+ * ```
+ */
+export const floorSqliteSession: SessionPeer = {
+  name: 'floor',
+  idiom: 'sql`select id, name from kv where id = ${id}`.compile(kysely) → statement prepared once per SQL text → .get(...parameters), in an async function',
+  async open(file) {
+    const raw = openRaw(file)
+    const compiler = new Kysely<unknown>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    })
+    const statements = new Map<string, Database.Statement<unknown[]>>()
+    const prepared = (q: CompiledQuery): Database.Statement<unknown[]> => {
+      let statement = statements.get(q.sql)
+      if (statement === undefined) {
+        statement = raw.prepare<unknown[]>(q.sql)
+        statements.set(q.sql, statement)
+      }
+      return statement
+    }
+    return {
+      getById: async (id) => {
+        const q = ksql<KvRow>`select id, name from kv where id = ${id}`.compile(compiler)
+        return prepared(q).get(...q.parameters) as KvRow
+      },
+      insert: async (name) => {
+        const q = ksql`insert into ins (name) values (${name})`.compile(compiler)
+        return prepared(q).run(...q.parameters)
+      },
+      close: async () => {
+        await compiler.destroy()
+        raw.close()
+      },
     }
   },
 }

@@ -29,9 +29,10 @@ interface Resumed {
 
 /**
  * The state shared by the listener's callbacks and the measuring code.
- * Payloads are sequence numbers sent every millisecond; a connection
- * delivers them in order without holes, so after a kill the first delivery
- * that follows a hole is the first one on the new connection.
+ * Payloads are the library's own sequence numbers, one sent every
+ * millisecond; a connection delivers them in order without holes, so after
+ * a kill the first delivery that follows a hole is the first one on the new
+ * connection.
  */
 class Timeline {
   readonly received: number[] = []
@@ -78,7 +79,8 @@ class Timeline {
 
 /**
  * Reconnect gap: every library listens at once, each on its own database,
- * where a raw `pg` client notifies its channel every millisecond; each listener's
+ * where a raw `pg` client notifies its channel every millisecond, numbering
+ * its sends in a sequence of its own; each listener's
  * backend in turn is terminated (`pg_terminate_backend` by
  * application_name), `reconnectKills` times per round. Reports the time from the kill being issued to the
  * first delivery on the new connection (the first after a hole in the
@@ -98,7 +100,7 @@ export const reconnectWorkload: Workload = {
   title: 'Reconnect gap',
   method:
     'All listeners are open at once, each library on its own database, where a raw pg client notifies its channel every 1 ms ' +
-    '(payload = sequence number). ' +
+    '(payload = that library\'s own sequence number; a tick the sender is still busy for is skipped without using a number, so a hole means a loss). ' +
     'Each listener backend in turn is terminated (pg_terminate_backend by application_name), several times per run (median per run). Gap = from issuing the kill to the first delivery on the new connection ' +
     '(the first delivery after a hole in the sequence); "lost" = the size of that hole. ' +
     '"In-band" = the library signalled the consumer between the kill and that delivery AND waited for the consumer\'s ' +
@@ -134,6 +136,7 @@ export const reconnectWorkload: Workload = {
           listener: undefined,
           sender: await adminClient(url, 'bench-rc-sender'),
           sending: false,
+          sent: 0,
         }
         subjects.push(subject)
         subject.listener = await notifyPeer(library).listen(url, [subject.channel], timeline.onNotification, {
@@ -142,15 +145,19 @@ export const reconnectWorkload: Workload = {
           onResync: () => subject.resync(),
         })
       }
-      // Every millisecond, each library's sender notifies its channel with the same sequence number.
-      let seq = 0
+      // Every millisecond, each library's sender notifies its channel with the next number of its own sequence.
+      // A sender still busy skips the tick without using a number, so a hole in a library's sequence
+      // always means notifications sent and never delivered: a lost connection, never a skipped tick.
       ticker = setInterval(() => {
-        const payload = String(seq++)
         for (const s of subjects) {
-          if (s.sending) continue // one statement at a time; a tick is skipped if the last one is still running
+          if (s.sending) continue // one statement at a time
           s.sending = true
-          s.sender.query('select pg_notify($1, $2)', [s.channel, payload]).then(
-            () => void (s.sending = false),
+          // The number is used up only once the notification is committed; a failed send reuses it.
+          s.sender.query('select pg_notify($1, $2)', [s.channel, String(s.sent)]).then(
+            () => {
+              s.sent++
+              s.sending = false
+            },
             () => void (s.sending = false),
           )
         }
@@ -203,6 +210,8 @@ interface Subject {
   /** A raw pg client on the library's database, notifying its channel every millisecond. */
   readonly sender: pg.Client
   sending: boolean
+  /** Notifications this library's sender has committed, which is the next one's payload. */
+  sent: number
 }
 
 async function killOnce(admin: pg.Client, app: string, timeline: Timeline, library: string): Promise<KillOutcome> {

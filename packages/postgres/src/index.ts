@@ -17,6 +17,7 @@ export type { PostgresDB, PostgresSession } from './postgres-session.js'
 export { jsonChannel, sql } from '@liteorm/core'
 export {
   BusyError,
+  CallbackError,
   CheckViolationError,
   ClosedError,
   ConnectionError,
@@ -26,6 +27,7 @@ export {
   InvalidArgumentError,
   InvalidPayloadError,
   LiteormError,
+  MissedNotificationsError,
   NoRowsError,
   NotNullViolationError,
   QueryCanceledError,
@@ -33,4 +35,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { Channel, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { Channel, DB, LiteormErrorCode, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

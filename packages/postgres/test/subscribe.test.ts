@@ -156,6 +156,7 @@ describe('two ways to consume', () => {
     await until(() => normal.length === 5 && elsewhere.length === 5 && errors.length === 5, 3000, 'the other subscriptions')
     expect(Date.now()).toBeLessThan(blockedUntil) // all delivered while the blocker still blocks
     expect(errors[0]!.message).toMatch(/handler bug/)
+    expect(errors[0]!.code).toBe('CALLBACK_FAILED')
     expect(errors[0]!.cause).toBeInstanceOf(Error)
     await Promise.all([thrower.close(), blocker.close(), fine.close(), other.close()])
   })

@@ -14,6 +14,7 @@ export type { SqliteDB, SqliteSession } from './sqlite-session.js'
 export { sql } from '@liteorm/core'
 export {
   BusyError,
+  CallbackError,
   CheckViolationError,
   ClosedError,
   ConnectionError,
@@ -21,7 +22,9 @@ export {
   DeadlockError,
   ForeignKeyViolationError,
   InvalidArgumentError,
+  InvalidPayloadError,
   LiteormError,
+  MissedNotificationsError,
   NoRowsError,
   NotNullViolationError,
   QueryCanceledError,
@@ -29,4 +32,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { DB, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { DB, LiteormErrorCode, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

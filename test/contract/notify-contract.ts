@@ -220,7 +220,7 @@ export function notifyContract(backend: Backend): void {
       const pending = expect(l.receive()).rejects.toBeInstanceOf(ClosedError)
       await l.close()
       await pending
-      await expect(l.receive()).rejects.toBeInstanceOf(ClosedError)
+      await expect(l.receive()).rejects.toMatchObject({ name: 'ClosedError', code: 'CLOSED' })
     })
 
     it('close() is idempotent, and the listener refuses further use with ClosedError', async () => {
@@ -235,7 +235,7 @@ export function notifyContract(backend: Backend): void {
     it('db.close() closes its listeners first: a pending receive rejects with ClosedError', async () => {
       const own = backend.open()
       const l = await backend.listen(own, 'db_close')
-      const pending = expect(l.receive()).rejects.toBeInstanceOf(ClosedError)
+      const pending = expect(l.receive()).rejects.toMatchObject({ name: 'ClosedError', code: 'CLOSED' })
       await own.close()
       await pending
     })
@@ -265,7 +265,7 @@ export function notifyContract(backend: Backend): void {
     it('duplicate listen and unknown unlisten reject with InvalidArgumentError, changing nothing', async () => {
       const l = await backend.listen(db, ['dup'])
       await expect(l.listen('dup')).rejects.toBeInstanceOf(InvalidArgumentError)
-      await expect(l.unlisten('nope')).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(l.unlisten('nope')).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT' })
       expect(l.channels).toEqual(['dup'])
       await l.close()
     })
@@ -298,14 +298,15 @@ export function notifyContract(backend: Backend): void {
       await l.close()
     })
 
-    it('a failing first onReset rejects listen() with its error', async () => {
+    it('a failing first onReset rejects listen() with a CallbackError (code CALLBACK_FAILED) whose cause is what it threw', async () => {
+      const thrown = new Error('backlog unreadable')
       await expect(
         backend.listen(db, 'reset_fails', {
           onReset: () => {
-            throw new Error('backlog unreadable')
+            throw thrown
           },
         }),
-      ).rejects.toThrow('backlog unreadable')
+      ).rejects.toMatchObject({ name: 'CallbackError', code: 'CALLBACK_FAILED', message: 'onReset failed: backlog unreadable', cause: thrown })
     })
   })
 
@@ -328,7 +329,7 @@ export function notifyContract(backend: Backend): void {
       const closed = backend.open()
       await closed.close()
       await expect(backend.listen(db, [channel as string])).rejects.toBeInstanceOf(InvalidArgumentError)
-      await expect(backend.listen(closed, [channel as string])).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(backend.listen(closed, [channel as string])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
       const l = await backend.listen(db, 'valid')
       await expect(l.listen(channel as string)).rejects.toBeInstanceOf(InvalidArgumentError)
       expect(l.channels).toEqual(['valid'])

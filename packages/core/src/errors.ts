@@ -1,33 +1,67 @@
 /**
  * The error hierarchy every liteorm backend maps its driver's errors into.
  *
- * Shape (after MikroORM's exception tree and Slonik's integrity errors):
+ * Shape (after MikroORM's exception tree and Slonik's integrity errors),
+ * with each class's `code`:
  *
  * ```
- * LiteormError
- * ├─ InvalidArgumentError        bad input, caught before any I/O
- * ├─ ClosedError                 the DB or Listener was closed
- * ├─ NoRowsError                 queryOne found nothing
- * ├─ ConnectionError             refused, broken or lost connection
- * ├─ QueryCanceledError          statement timeout or cancel request
- * ├─ InvalidPayloadError         a typed channel received a payload it cannot parse
- * ├─ ConstraintViolationError    carries constraint / table / column
- * │  ├─ UniqueViolationError
- * │  ├─ ForeignKeyViolationError
- * │  ├─ NotNullViolationError
- * │  └─ CheckViolationError
- * └─ RetryableError              run the whole transaction again
- *    ├─ SerializationFailureError
- *    ├─ DeadlockError
- *    └─ BusyError                lock not available (SQLITE_BUSY, SQLITE_LOCKED, 55P03)
+ * LiteormError                   DATABASE: a database error with no more specific class
+ * ├─ InvalidArgumentError        INVALID_ARGUMENT: bad input, caught before any I/O
+ * ├─ ClosedError                 CLOSED: the DB or Listener was closed
+ * ├─ NoRowsError                 NO_ROWS: queryOne found nothing
+ * ├─ ConnectionError             CONNECTION: refused, broken or lost connection
+ * ├─ QueryCanceledError          QUERY_CANCELED: statement timeout or cancel request
+ * ├─ InvalidPayloadError         INVALID_PAYLOAD: a typed channel received a payload it cannot parse
+ * ├─ CallbackError               CALLBACK_FAILED: an onReset, handler or other callback of yours threw
+ * ├─ MissedNotificationsError    OVERFLOW | PRUNED: notifications were dropped, never silently
+ * ├─ ConstraintViolationError    CONSTRAINT_VIOLATION; carries constraint / table / column
+ * │  ├─ UniqueViolationError     UNIQUE_VIOLATION
+ * │  ├─ ForeignKeyViolationError FOREIGN_KEY_VIOLATION
+ * │  ├─ NotNullViolationError    NOT_NULL_VIOLATION
+ * │  └─ CheckViolationError      CHECK_VIOLATION
+ * └─ RetryableError              RETRYABLE: run the whole transaction again
+ *    ├─ SerializationFailureError SERIALIZATION_FAILURE
+ *    ├─ DeadlockError            DEADLOCK
+ *    └─ BusyError                BUSY: lock not available (SQLITE_BUSY, SQLITE_LOCKED, 55P03)
  * ```
  *
  * @module
  */
 
+/**
+ * Every `code` a liteorm error can have. Each belongs to one documented
+ * class (see the tree above): branch on the class with `instanceof`, or on
+ * the code where a class has several (`MissedNotificationsError`).
+ */
+export type LiteormErrorCode =
+  | 'DATABASE'
+  | 'INVALID_ARGUMENT'
+  | 'CLOSED'
+  | 'NO_ROWS'
+  | 'CONNECTION'
+  | 'QUERY_CANCELED'
+  | 'INVALID_PAYLOAD'
+  | 'CALLBACK_FAILED'
+  | MissedNotificationsCode
+  | ConstraintViolationCode
+  | RetryableCode
+
+/** The codes of {@link ConstraintViolationError} and its subclasses. */
+export type ConstraintViolationCode = 'CONSTRAINT_VIOLATION' | 'UNIQUE_VIOLATION' | 'FOREIGN_KEY_VIOLATION' | 'NOT_NULL_VIOLATION' | 'CHECK_VIOLATION'
+
+/** The codes of {@link RetryableError} and its subclasses. */
+export type RetryableCode = 'RETRYABLE' | 'SERIALIZATION_FAILURE' | 'DEADLOCK' | 'BUSY'
+
+/**
+ * The codes of {@link MissedNotificationsError}: `OVERFLOW`, a subscription's
+ * buffer overflowed and was dropped; `PRUNED`, an SQLite listener fell
+ * further behind than the notifiers keep rows.
+ */
+export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED'
+
 /** Options every liteorm error accepts. */
 export interface LiteormErrorOptions {
-  /** The driver's own error, kept unchanged. */
+  /** The driver's own error (or what a callback threw), kept unchanged. */
   readonly cause?: unknown
   /**
    * The database's own code: the SQLSTATE on PostgreSQL (`'23505'`), the
@@ -36,11 +70,18 @@ export interface LiteormErrorOptions {
   readonly driverCode?: string
 }
 
+/** Options of a class that has more than one code: which one. */
+export interface CodedErrorOptions<C extends LiteormErrorCode> extends LiteormErrorOptions {
+  /** The code, one of those the class documents. */
+  readonly code?: C
+}
+
 /**
  * Base class of every error liteorm throws. `code` is a stable string to
  * branch on; `cause` is the driver's original error.
  *
- * It is thrown as is for database errors that have no more specific class.
+ * It is thrown as is, with code `DATABASE`, for database errors that have
+ * no more specific class; every other code comes with its own subclass.
  *
  * ### Examples
  *
@@ -54,14 +95,15 @@ export interface LiteormErrorOptions {
  */
 export class LiteormError extends Error {
   /** A stable identifier of the kind of failure, such as `'UNIQUE_VIOLATION'`. */
-  readonly code: string
+  readonly code: LiteormErrorCode
   /** The database's own code (SQLSTATE on PostgreSQL), when it gave one. */
   readonly driverCode: string | undefined
 
-  constructor(message: string, options: LiteormErrorOptions = {}, code = 'DATABASE') {
+  /** `options.code` is for subclasses, each passing its own; a plain `LiteormError` is `'DATABASE'`. */
+  constructor(message: string, options: CodedErrorOptions<LiteormErrorCode> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
-    this.code = code
+    this.code = options.code ?? 'DATABASE'
     this.driverCode = options.driverCode
   }
 }
@@ -77,8 +119,10 @@ export class LiteormError extends Error {
  * ```
  */
 export class InvalidArgumentError extends LiteormError {
+  declare readonly code: 'INVALID_ARGUMENT'
+
   constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'INVALID_ARGUMENT')
+    super(message, { ...options, code: 'INVALID_ARGUMENT' })
   }
 }
 
@@ -93,8 +137,10 @@ export class InvalidArgumentError extends LiteormError {
  * ```
  */
 export class ClosedError extends LiteormError {
+  declare readonly code: 'CLOSED'
+
   constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'CLOSED')
+    super(message, { ...options, code: 'CLOSED' })
   }
 }
 
@@ -111,8 +157,10 @@ export class ClosedError extends LiteormError {
  * ```
  */
 export class NoRowsError extends LiteormError {
+  declare readonly code: 'NO_ROWS'
+
   constructor(message = 'the query returned no rows, and queryOne needs one', options?: LiteormErrorOptions) {
-    super(message, options, 'NO_ROWS')
+    super(message, { ...options, code: 'NO_ROWS' })
   }
 }
 
@@ -128,8 +176,10 @@ export class NoRowsError extends LiteormError {
  * ```
  */
 export class ConnectionError extends LiteormError {
+  declare readonly code: 'CONNECTION'
+
   constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'CONNECTION')
+    super(message, { ...options, code: 'CONNECTION' })
   }
 }
 
@@ -146,198 +196,9 @@ export class ConnectionError extends LiteormError {
  * ```
  */
 export class QueryCanceledError extends LiteormError {
+  declare readonly code: 'QUERY_CANCELED'
+
   constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'QUERY_CANCELED')
-  }
-}
-
-/** Where a constraint violation happened, as far as the database says. */
-export interface ConstraintViolationOptions extends LiteormErrorOptions {
-  readonly constraint?: string
-  readonly table?: string
-  readonly column?: string
-}
-
-/**
- * A row broke an integrity constraint. `constraint`, `table` and `column`
- * are set where the database reports them.
- *
- * ### Examples
- *
- * ```ts
- * try { await insertUser(email) } catch (e) {
- *   if (e instanceof ConstraintViolationError) console.log(e.constraint, e.table, e.column)
- * }
- * ```
- */
-export class ConstraintViolationError extends LiteormError {
-  /** The constraint's name, such as `users_email_key`. */
-  readonly constraint: string | undefined
-  /** The table the constraint belongs to. */
-  readonly table: string | undefined
-  /** The column concerned (not-null violations name it). */
-  readonly column: string | undefined
-
-  constructor(message: string, options: ConstraintViolationOptions = {}, code = 'CONSTRAINT_VIOLATION') {
-    super(message, options, code)
-    this.constraint = options.constraint
-    this.table = options.table
-    this.column = options.column
-  }
-}
-
-/**
- * A unique or primary-key constraint was violated.
- *
- * ### Examples
- *
- * ```ts
- * await db.exec(sql`insert into users (email) values (${'a@b.c'})`)
- * await db.exec(sql`insert into users (email) values (${'a@b.c'})`) // UniqueViolationError
- * ```
- */
-export class UniqueViolationError extends ConstraintViolationError {
-  constructor(message: string, options?: ConstraintViolationOptions) {
-    super(message, options, 'UNIQUE_VIOLATION')
-  }
-}
-
-/**
- * A foreign key points at a row that does not exist, or a referenced row
- * was deleted.
- *
- * ### Examples
- *
- * ```ts
- * await db.exec(sql`insert into orders (user_id) values (${404})`) // ForeignKeyViolationError
- * ```
- */
-export class ForeignKeyViolationError extends ConstraintViolationError {
-  constructor(message: string, options?: ConstraintViolationOptions) {
-    super(message, options, 'FOREIGN_KEY_VIOLATION')
-  }
-}
-
-/**
- * A NOT NULL column got a null; `column` names it.
- *
- * ### Examples
- *
- * ```ts
- * await db.exec(sql`insert into users (email) values (null)`) // NotNullViolationError, column 'email'
- * ```
- */
-export class NotNullViolationError extends ConstraintViolationError {
-  constructor(message: string, options?: ConstraintViolationOptions) {
-    super(message, options, 'NOT_NULL_VIOLATION')
-  }
-}
-
-/**
- * A CHECK constraint rejected the row.
- *
- * ### Examples
- *
- * ```ts
- * await db.exec(sql`insert into items (qty) values (-1)`) // CheckViolationError
- * ```
- */
-export class CheckViolationError extends ConstraintViolationError {
-  constructor(message: string, options?: ConstraintViolationOptions) {
-    super(message, options, 'CHECK_VIOLATION')
-  }
-}
-
-/**
- * The transaction lost a race with another one. Nothing is wrong with the
- * statement: roll back and run the whole transaction again.
- *
- * ### Examples
- *
- * ```ts
- * for (;;) {
- *   try { return await db.transaction(work, { isolationLevel: 'serializable' }) }
- *   catch (e) { if (!(e instanceof RetryableError)) throw e }
- * }
- * ```
- */
-export class RetryableError extends LiteormError {
-  constructor(message: string, options?: LiteormErrorOptions, code = 'RETRYABLE') {
-    super(message, options, code)
-  }
-}
-
-/**
- * A serializable or repeatable-read transaction could not be ordered with a
- * concurrent one (PostgreSQL 40001). Retry the transaction.
- *
- * ### Examples
- *
- * ```ts
- * await db.transaction(work, { isolationLevel: 'serializable' }) // may reject with it under contention
- * ```
- */
-export class SerializationFailureError extends RetryableError {
-  constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'SERIALIZATION_FAILURE')
-  }
-}
-
-/**
- * The database broke a deadlock by aborting this transaction (PostgreSQL
- * 40P01). Retry the transaction.
- *
- * ### Examples
- *
- * ```ts
- * // two transactions locking rows a, b in opposite order: one gets DeadlockError
- * ```
- */
-export class DeadlockError extends RetryableError {
-  constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'DEADLOCK')
-  }
-}
-
-/**
- * A lock could not be had in time: SQLite's `SQLITE_BUSY`, `SQLITE_BUSY_SNAPSHOT`
- * and `SQLITE_LOCKED` after the busy timeout, PostgreSQL's 55P03 (`NOWAIT`,
- * `lock_timeout`). Nothing was written; retry the transaction.
- *
- * ### Examples
- *
- * ```ts
- * await tx.exec(sql`select * from jobs for update nowait`) // BusyError when another holds the row
- * ```
- */
-export class BusyError extends RetryableError {
-  constructor(message: string, options?: LiteormErrorOptions) {
-    super(message, options, 'BUSY')
-  }
-}
-
-/**
- * A notification on a typed channel carried a payload that does not parse or
- * does not pass the channel's validation. It carries the raw text, so
- * nothing is lost; the notification is not delivered as a value.
- *
- * ### Examples
- *
- * ```ts
- * await subscribe(db, jobs, { handler, onError: (e) => {
- *   if (e instanceof InvalidPayloadError) deadLetter(e.channel, e.payload)
- * } })
- * ```
- */
-export class InvalidPayloadError extends LiteormError {
-  /** The channel it arrived on. */
-  readonly channel: string
-  /** The payload exactly as received. */
-  readonly payload: string
-
-  constructor(message: string, channel: string, payload: string, options?: LiteormErrorOptions) {
-    super(message, options, 'INVALID_PAYLOAD')
-    this.channel = channel
-    this.payload = payload
+    super(message, { ...options, code: 'QUERY_CANCELED' })
   }
 }

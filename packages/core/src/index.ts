@@ -1,4 +1,7 @@
 export * from './errors.js'
+export * from './constraint-errors.js'
+export * from './retryable-errors.js'
+export * from './listener-errors.js'
 export * from './notification.js'
 export * from './notify-limits.js'
 export * from './notification-queue.js'

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, InvalidPayloadError } from './errors.js'
+import { InvalidArgumentError } from './errors.js'
+import { InvalidPayloadError } from './listener-errors.js'
 import type { Notification } from './notification.js'
 import { assertValidChannel } from './notify-limits.js'
 

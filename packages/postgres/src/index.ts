@@ -19,6 +19,7 @@ export type { PostgresDB, PostgresSession } from './postgres-session.js'
 export { jsonChannel, sql } from '@liteorm/core'
 export {
   BusyError,
+  CallbackError,
   CheckViolationError,
   ClosedError,
   ConnectionError,
@@ -28,6 +29,7 @@ export {
   InvalidArgumentError,
   InvalidPayloadError,
   LiteormError,
+  MissedNotificationsError,
   NoRowsError,
   NotNullViolationError,
   QueryCanceledError,
@@ -35,4 +37,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { Channel, CopyFromOptions, CopyRow, CopyRows, DB, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { Channel, CopyFromOptions, CopyRow, CopyRows, DB, LiteormErrorCode, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

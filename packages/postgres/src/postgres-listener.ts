@@ -1,6 +1,7 @@
 import {
   assertValidChannel,
   backoffDelay,
+  CallbackError,
   ClosedError,
   ConnectionError,
   createNotification,
@@ -330,8 +331,7 @@ export class PostgresListener implements Listener {
     try {
       await this.#settings.onReset?.(Object.freeze(info))
     } catch (error) {
-      if (error instanceof LiteormError) throw error
-      throw new LiteormError(`onReset failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }, 'CALLBACK_FAILED')
+      throw CallbackError.of('onReset', error)
     }
   }
 

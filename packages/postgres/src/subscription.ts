@@ -1,7 +1,9 @@
 import {
+  CallbackError,
   ClosedError,
   InvalidArgumentError,
   LiteormError,
+  MissedNotificationsError,
   NotificationQueue,
   type Channel,
   type Message,
@@ -161,7 +163,7 @@ export class PostgresSubscription<T = string> implements AsyncIterable<Message<T
       try {
         message = Object.freeze({ ...notification, value: this.#spec.parse(notification.payload) })
       } catch (error) {
-        this.#report(error)
+        this.#report(error instanceof LiteormError ? error : CallbackError.of('parse', error, this.#owner()))
         return
       }
     }
@@ -182,11 +184,10 @@ export class PostgresSubscription<T = string> implements AsyncIterable<Message<T
     if (onReset === undefined) {
       if (info.dropped > 0) {
         this.#report(
-          new LiteormError(
+          new MissedNotificationsError(
             `the subscription to ${JSON.stringify(this.channel)} fell ${this.#maxBuffered} messages behind and dropped ${info.dropped}: ` +
               'consume faster, raise maxBuffered, or pass onReset to re-read what was missed',
-            {},
-            'OVERFLOW',
+            { code: 'OVERFLOW', dropped: info.dropped },
           ),
         )
       }
@@ -198,7 +199,7 @@ export class PostgresSubscription<T = string> implements AsyncIterable<Message<T
       try {
         if (this.#closed === undefined) await onReset(Object.freeze(info))
       } catch (error) {
-        this.#report(error)
+        this.#report(CallbackError.of('onReset', error, this.#owner()))
       } finally {
         if (--this.#pendingResets === 0) this.#queue.release()
       }
@@ -216,22 +217,18 @@ export class PostgresSubscription<T = string> implements AsyncIterable<Message<T
       try {
         await handler(message)
       } catch (error) {
-        this.#report(error)
+        this.#report(CallbackError.of('handler', error, this.#owner()))
       }
     }
   }
 
-  #report(error: unknown): void {
-    const reported =
-      error instanceof LiteormError
-        ? error
-        : new LiteormError(
-            `a callback of the subscription to ${JSON.stringify(this.channel)} failed: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-            'CALLBACK_FAILED',
-          )
+  #owner(): string {
+    return `the subscription to ${JSON.stringify(this.channel)}`
+  }
+
+  #report(error: LiteormError): void {
     try {
-      ;(this.#options.onError ?? reportToConsole)(reported)
+      ;(this.#options.onError ?? reportToConsole)(error)
     } catch {
       // onError itself failed: nothing more to tell anyone.
     }

@@ -306,6 +306,7 @@ describe('the listener survives faults', () => {
     await events.next('reconnected')
     expect(events.types).toEqual(['connected', 'disconnected', 'connect-failed', 'reconnected'])
     expect(events.events[2]!.error!.message).toMatch(/backlog hiccup/)
+    expect(events.events[2]!.error).toMatchObject({ name: 'CallbackError', code: 'CALLBACK_FAILED' })
     expect(resets).toBe(3)
     await l.close()
     await expectClean(db, app)

@@ -158,6 +158,7 @@ describe('two ways to consume', () => {
     const five = ['0', '1', '2', '3', '4']
     expect({ normal, elsewhere, blocked }).toEqual({ normal: five, elsewhere: five, blocked: ['0'] }) // all while the blocker is still on its first
     expect(errors[0]!.message).toMatch(/handler bug/)
+    expect(errors[0]!.code).toBe('CALLBACK_FAILED')
     expect(errors[0]!.cause).toBeInstanceOf(Error)
     release()
     await until(() => blocked.length === 5)

@@ -15,6 +15,7 @@ export type { SqliteDB, SqliteSession } from './sqlite-session.js'
 export { sql } from '@liteorm/core'
 export {
   BusyError,
+  CallbackError,
   CheckViolationError,
   ClosedError,
   ConnectionError,
@@ -22,7 +23,9 @@ export {
   DeadlockError,
   ForeignKeyViolationError,
   InvalidArgumentError,
+  InvalidPayloadError,
   LiteormError,
+  MissedNotificationsError,
   NoRowsError,
   NotNullViolationError,
   QueryCanceledError,
@@ -30,4 +33,4 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { CopyFromOptions, CopyRow, CopyRows, DB, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type { CopyFromOptions, CopyRow, CopyRows, DB, LiteormErrorCode, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'

@@ -1,11 +1,14 @@
 import {
   assertValidChannel,
+  backoffDelay,
   BusyError,
+  CallbackError,
   ClosedError,
   ConnectionError,
   createNotification,
   InvalidArgumentError,
   LiteormError,
+  MissedNotificationsError,
   NotificationQueue,
   sleep,
   type Listener,
@@ -105,8 +108,7 @@ export class SqliteListener implements Listener {
       await this.#settings.onReset?.(Object.freeze({ reconnected: false, channels: Object.freeze(this.channels) }))
     } catch (error) {
       await this.close()
-      if (error instanceof LiteormError) throw error
-      throw new LiteormError(`listener setup failed in onReset: ${messageOf(error)}`, { cause: error })
+      throw CallbackError.of('onReset', error)
     }
     if (this.#closing.signal.aborted) throw this.#closedError()
     this.#queue.release()
@@ -270,9 +272,10 @@ export class SqliteListener implements Listener {
         if (batch === undefined) return
         if (batch.prunedThrough > this.#cursor) {
           this.#reset(
-            new LiteormError(
+            new MissedNotificationsError(
               `notifications ${this.#cursor + 1}..${batch.prunedThrough} were pruned before this listener read them: ` +
                 'it fell further behind than the notifiers keep rows (notificationRetentionMs)',
+              { code: 'PRUNED', dropped: batch.prunedThrough - this.#cursor },
             ),
           )
           this.#cursor = batch.prunedThrough
@@ -326,8 +329,8 @@ export class SqliteListener implements Listener {
         break
       } catch (error) {
         if (signal.aborted) return
-        const retryInMs = Math.min(100 * 2 ** (attempt - 1), 10_000)
-        const mapped = error instanceof LiteormError ? error : new LiteormError(`onReset failed: ${messageOf(error)}`, { cause: error })
+        const retryInMs = backoffDelay(attempt, 100, 10_000)
+        const mapped = CallbackError.of('onReset', error)
         this.#emit({ type: 'connect-failed', error: mapped, attempt, retryInMs })
         await sleep(retryInMs, signal)
       }
@@ -369,6 +372,3 @@ export class SqliteListener implements Listener {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

@@ -11,6 +11,7 @@
  * ├─ NoRowsError                 NO_ROWS: queryOne found nothing
  * ├─ ConnectionError             CONNECTION: refused, broken or lost connection
  * ├─ QueryCanceledError          QUERY_CANCELED: statement timeout or cancel request
+ * ├─ NotifyQueueFullError        NOTIFY_QUEUE_FULL: the server's notification queue is full (PostgreSQL 54000)
  * ├─ InvalidPayloadError         INVALID_PAYLOAD: a typed channel received a payload it cannot parse
  * ├─ CallbackError               CALLBACK_FAILED: an onReset, handler or other callback of yours threw
  * ├─ MissedNotificationsError    OVERFLOW | PRUNED: notifications were dropped, never silently
@@ -40,6 +41,7 @@ export type LiteormErrorCode =
   | 'NO_ROWS'
   | 'CONNECTION'
   | 'QUERY_CANCELED'
+  | 'NOTIFY_QUEUE_FULL'
   | 'INVALID_PAYLOAD'
   | 'CALLBACK_FAILED'
   | MissedNotificationsCode
@@ -200,5 +202,30 @@ export class QueryCanceledError extends LiteormError {
 
   constructor(message: string, options?: LiteormErrorOptions) {
     super(message, { ...options, code: 'QUERY_CANCELED' })
+  }
+}
+
+/**
+ * The sender's transaction could not commit its notifications: the server's
+ * one notification queue (PostgreSQL 17+: `max_notify_queue_pages`) is
+ * full, because a listener stopped reading or sits in a long transaction.
+ * The transaction is rolled back, data included; nothing already queued is
+ * lost. Retry once listeners catch up; `pg_notification_queue_usage()` shows
+ * the fill level.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * await notify(db, 'jobs', payload).catch((e) => {
+ *   if (e instanceof NotifyQueueFullError) alertOps('a listener is stuck')
+ *   throw e
+ * })
+ * ```
+ */
+export class NotifyQueueFullError extends LiteormError {
+  declare readonly code: 'NOTIFY_QUEUE_FULL'
+
+  constructor(message: string, options?: LiteormErrorOptions) {
+    super(message, { ...options, code: 'NOTIFY_QUEUE_FULL' })
   }
 }

@@ -32,6 +32,7 @@ export {
   MissedNotificationsError,
   NoRowsError,
   NotNullViolationError,
+  NotifyQueueFullError,
   QueryCanceledError,
   RetryableError,
   SerializationFailureError,

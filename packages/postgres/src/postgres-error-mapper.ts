@@ -6,6 +6,7 @@ import {
   ForeignKeyViolationError,
   LiteormError,
   NotNullViolationError,
+  NotifyQueueFullError,
   QueryCanceledError,
   SerializationFailureError,
   UniqueViolationError,
@@ -33,7 +34,8 @@ const lostConnection = /connection terminated|terminating connection|connection 
  *
  * SQLSTATE 23505/23503/23502/23514 become constraint errors carrying
  * `constraint`/`table`/`column`; 40001, 40P01 and 55P03 retryable errors;
- * 57014 `QueryCanceledError`; class 08, 57P01–57P03 and socket failures
+ * 57014 `QueryCanceledError`; 54000 for the notification queue
+ * `NotifyQueueFullError`; class 08, 57P01–57P03 and socket failures
  * `ConnectionError`; anything else `LiteormError` with the SQLSTATE kept in
  * `driverCode`.
  *
@@ -76,6 +78,11 @@ export function createPostgresErrorMapper(target: string, secrets: readonly (str
         return new BusyError(`${message}: retry when the lock is free`, options)
       case '57014':
         return new QueryCanceledError(message, options)
+      case '54000':
+        if (/notif/i.test(message)) {
+          return new NotifyQueueFullError(`${message}: a listener is not reading (or sits in a long transaction); see pg_notification_queue_usage(), then retry`, options)
+        }
+        break
     }
     const connectionLevel =
       phase === 'connect' ||

@@ -28,6 +28,7 @@ export {
   MissedNotificationsError,
   NoRowsError,
   NotNullViolationError,
+  NotifyQueueFullError,
   QueryCanceledError,
   RetryableError,
   SerializationFailureError,

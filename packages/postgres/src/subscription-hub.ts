@@ -4,7 +4,7 @@ import type { DBResource, PostgresContext } from './postgres-context.js'
 import type { PostgresListener } from './postgres-listener.js'
 import type { PostgresSubscription } from './subscription.js'
 
-/** What {@link SubscriptionHub.status} reports. */
+/** What `subscriptionStatus(db)` reports. */
 export interface SubscriptionStatus {
   /** Live subscriptions. */
   readonly subscribers: number

@@ -101,7 +101,7 @@ export class SqliteSession<S> extends KyselySession<S, SqliteContext> {
 /**
  * The DB {@link open} returns: an {@link SqliteSession} that owns the
  * connection. Its `query`, `queryOne` and `exec` run at once, synchronously,
- * when the connection is free (see {@link DirectPath}), and through Kysely,
+ * when the connection is free (the direct path), and through Kysely,
  * waiting their turn, when it is not.
  *
  * ### Examples

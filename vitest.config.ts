@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-const source = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const source = (pkg: string, entry = 'index'): string => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url))
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources: no build step before `pnpm test`.
+    // The first matching entry wins: the subpath goes before its package.
     alias: {
+      '@liteorm/core/backend': source('core', 'backend'),
       '@liteorm/core': source('core'),
       '@liteorm/postgres': source('postgres'),
       '@liteorm/sqlite': source('sqlite'),

@@ -1,4 +1,5 @@
-import { channelList, type Session } from '@liteorm/core'
+import type { Session } from '@liteorm/core'
+import { channelList } from '@liteorm/core/backend'
 import { listenerSettings, type PostgresListenOptions } from './listen-options.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresListener } from './postgres-listener.js'

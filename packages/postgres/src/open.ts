@@ -1,8 +1,10 @@
-import { InvalidArgumentError, withErrorMapping } from '@liteorm/core'
+import { InvalidArgumentError } from '@liteorm/core'
+import { withErrorMapping } from '@liteorm/core/backend'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { createPostgresErrorMapper } from './postgres-error-mapper.js'
-import { PostgresDB } from './postgres-session.js'
+import type { PostgresDB } from './postgres-db.js'
+import { PostgresKyselyDB } from './postgres-session.js'
 import type { PostgresContext } from './postgres-context.js'
 import { describeTarget, secretOf } from './redact-dsn.js'
 
@@ -53,7 +55,7 @@ export function open<S = unknown>(dsnOrOptions: string | OpenOptions): PostgresD
     closedError: undefined,
   }
   const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool }), context.mapError) })
-  return new PostgresDB(kysely, context)
+  return PostgresKyselyDB.create(kysely, context)
 }
 
 function ignore(): void {}

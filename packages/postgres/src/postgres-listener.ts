@@ -1,19 +1,15 @@
 import {
-  assertValidChannel,
-  backoffDelay,
   CallbackError,
   ClosedError,
   ConnectionError,
-  createNotification,
   InvalidArgumentError,
   LiteormError,
-  NotificationQueue,
   type Listener,
   type ListenerEvent,
   type Notification,
   type ResetInfo,
-  sleep,
 } from '@liteorm/core'
+import { assertValidChannel, backoffDelay, createNotification, NotificationQueue, sleep } from '@liteorm/core/backend'
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import pg from 'pg'

@@ -1,4 +1,5 @@
-import { channelList, type Session } from '@liteorm/core'
+import type { Session } from '@liteorm/core'
+import { channelList } from '@liteorm/core/backend'
 import { listenerSettings, type SqliteListenOptions } from './listen-options.js'
 import { FileSource, MemorySource, type NotificationSource } from './notification-source.js'
 import { requireLink } from './sqlite-context.js'

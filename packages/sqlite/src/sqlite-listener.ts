@@ -1,20 +1,16 @@
 import {
-  assertValidChannel,
-  backoffDelay,
   BusyError,
   CallbackError,
   ClosedError,
   ConnectionError,
-  createNotification,
   InvalidArgumentError,
   LiteormError,
   MissedNotificationsError,
-  NotificationQueue,
-  sleep,
   type Listener,
   type ListenerEvent,
   type Notification,
 } from '@liteorm/core'
+import { assertValidChannel, backoffDelay, createNotification, NotificationQueue, sleep } from '@liteorm/core/backend'
 import { ChannelSet } from './channel-set.js'
 import { onCommit } from './commit-signal.js'
 import type { ListenerSettings } from './listen-options.js'

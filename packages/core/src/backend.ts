@@ -1,0 +1,18 @@
+/**
+ * What backend packages (`@liteorm/postgres`, `@liteorm/sqlite`, a third
+ * one) build on, and applications never need: the session base on Kysely,
+ * the one place errors are mapped, the notification queue, argument checks
+ * and backoff. Not covered by the stability promise of `@liteorm/core`'s
+ * main entry.
+ *
+ * @module
+ */
+export { KyselySession, toResult, type SessionScope } from './kysely-session.js'
+export { withErrorMapping, type ErrorMapper } from './error-mapping-dialect.js'
+export { compileQuery, type QueryCompilerSource, type TemplateCache } from './query-compiler.js'
+export { foreignSessionError } from './foreign-session.js'
+export { createNotification } from './notification.js'
+export { assertValidChannel, assertValidPayload, channelList } from './notify-limits.js'
+export { isChannel } from './typed-channel.js'
+export { NotificationQueue, type NotificationQueueOptions } from './notification-queue.js'
+export { backoffDelay, sleep } from './backoff.js'

@@ -16,3 +16,14 @@ export { assertValidChannel, assertValidPayload, channelList } from './notify-li
 export { isChannel } from './typed-channel.js'
 export { NotificationQueue, type NotificationQueueOptions } from './notification-queue.js'
 export { backoffDelay, sleep } from './backoff.js'
+export { ListenerCore, type Closeable, type ListenerCoreInit } from './listener-core.js'
+export type { LinkSink, LinkState, ListenerLink, ListenerTransport } from './listener-link.js'
+export {
+  DEFAULT_RECONNECT,
+  listenerSettings,
+  type BufferedListenOptions,
+  type ListenerSettings,
+  type ReconnectSettings,
+  type TransportSettings,
+} from './listener-settings.js'
+export { abortable } from './deadline.js'

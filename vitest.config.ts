@@ -6,8 +6,10 @@ const source = (pkg: string, entry = 'index'): string => fileURLToPath(new URL(`
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources: no build step before `pnpm test`.
+    // The first matching entry wins: subpaths go before their package.
     alias: [
       { find: /^@liteorm\/testing\/vitest$/, replacement: source('testing', 'vitest') },
+      { find: /^@liteorm\/core\/backend$/, replacement: source('core', 'backend') },
       { find: /^@liteorm\/(core|postgres|sqlite|testing)$/, replacement: source('$1') },
     ],
   },

@@ -3,6 +3,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 interface Pair {
   readonly client: Socket
   readonly upstream: Socket
+  /** The server side is gone and the client was not told: its next bytes get a reset. */
+  orphaned: boolean
 }
 
 /**
@@ -85,6 +87,19 @@ export class FaultProxy {
     this.#targetPort = Number(u.port || 5432)
   }
 
+  /**
+   * Ends the server side of every open connection and tells the clients
+   * nothing, as a server restart or failover behind a NAT or load balancer
+   * does: each client finds out only when it next sends something (a reset).
+   * New connections are forwarded as usual.
+   */
+  orphan(): void {
+    for (const pair of this.#pairs) {
+      pair.orphaned = true
+      pair.upstream.destroy()
+    }
+  }
+
   /** Resets every open connection (RST to both ends). New ones are still accepted. */
   reset(): void {
     for (const { client, upstream } of this.#pairs) {
@@ -140,12 +155,13 @@ export class FaultProxy {
       return
     }
     const upstream = connect(this.#targetPort, this.#targetHost)
-    const pair: Pair = { client, upstream }
+    const pair: Pair = { client, upstream, orphaned: false }
     this.#pairs.add(pair)
     client.setNoDelay(true)
     upstream.setNoDelay(true)
     client.on('data', (chunk) => {
-      if (!upstream.write(chunk)) client.pause()
+      if (pair.orphaned) client.resetAndDestroy()
+      else if (!upstream.write(chunk)) client.pause()
     })
     upstream.on('data', (chunk) => {
       if (!client.write(chunk)) upstream.pause()
@@ -153,12 +169,13 @@ export class FaultProxy {
     client.on('drain', () => this.#blackholed || upstream.resume())
     upstream.on('drain', () => this.#blackholed || client.resume())
     const close = (): void => {
+      if (pair.orphaned && !client.destroyed) return // the client end lives on, unaware, until it speaks
       this.#pairs.delete(pair)
       client.destroy()
       upstream.destroy()
     }
     client.on('end', () => upstream.end())
-    upstream.on('end', () => client.end())
+    upstream.on('end', () => pair.orphaned || client.end())
     client.on('close', close)
     upstream.on('close', close)
     client.on('error', close)

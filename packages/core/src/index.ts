@@ -1,18 +1,19 @@
+/**
+ * liteorm's dialect-neutral contracts, for applications and libraries
+ * written against any backend: `Session`, `DB`, `Listener`, the value types,
+ * the error hierarchy, `sql` and `jsonChannel`. No database driver.
+ * Backend packages import what they need besides from `@liteorm/core/backend`.
+ *
+ * @module
+ */
 export * from './errors.js'
 export * from './constraint-errors.js'
 export * from './retryable-errors.js'
 export * from './listener-errors.js'
-export * from './notification.js'
-export * from './notify-limits.js'
-export * from './notification-queue.js'
-export * from './session.js'
-export * from './listener.js'
-export * from './kysely-session.js'
-export * from './error-mapping-dialect.js'
-export * from './sql.js'
-export * from './typed-channel.js'
-export * from './query-compiler.js'
-export * from './foreign-session.js'
-export * from './backoff.js'
-export * from './copy-target.js'
-export * from './copy-rows.js'
+export type { Notification } from './notification.js'
+export type { Dialect, DB, Query, Result, Session, TransactionOptions } from './session.js'
+export type { Listener, ListenerEvent, ListenOptions, ResetInfo } from './listener.js'
+export { sql, type RawBuilder, type Sql } from './sql.js'
+export { jsonChannel, type Channel, type Message, type PayloadCheck } from './typed-channel.js'
+export type { CopyColumn, CopyTable, CopyValue } from './copy-target.js'
+export type { CopyFromOptions, CopyRow, CopyRows } from './copy-rows.js'

@@ -21,9 +21,9 @@ const isolationLevels = new Set(['read uncommitted', 'read committed', 'repeatab
  * ### Examples
  *
  * ```ts
- * class SqliteSession<S> extends KyselySession<S, SqliteContext> {
+ * class SqliteKyselySession<S> extends KyselySession<S, SqliteContext> {
  *   readonly dialect = 'sqlite'
- *   protected fork(kysely: Kysely<S>, depth: number) { return new SqliteSession(kysely, this.scope, depth) }
+ *   protected fork(kysely: Kysely<S>, depth: number) { return new SqliteKyselySession(kysely, this.scope, depth) }
  * }
  * ```
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ClosedError, ConnectionError, createNotification, NotificationQueue } from '@liteorm/core'
+import { ClosedError, ConnectionError } from '@liteorm/core'
+import { createNotification, NotificationQueue } from '@liteorm/core/backend'
 
 const n = (payload: string) => createNotification('c', payload, 1)
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { assertValidChannel, assertValidPayload, channelList, InvalidArgumentError, InvalidPayloadError, jsonChannel } from '@liteorm/core'
+import { InvalidArgumentError, InvalidPayloadError, jsonChannel } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload, channelList } from '@liteorm/core/backend'
 
 describe('channel and payload limits (PostgreSQL\'s, applied by every backend)', () => {
   it('channels: 63 bytes of UTF-8 pass, 64 do not, counted in bytes', () => {

@@ -1,6 +1,7 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { compileQuery, InvalidArgumentError, type TemplateCache } from '@liteorm/core'
+import { InvalidArgumentError } from '@liteorm/core'
+import { compileQuery, type TemplateCache } from '@liteorm/core/backend'
 
 // Compilation only: Kysely's DummyDriver never connects anywhere.
 const postgres = new Kysely<unknown>({

@@ -1,15 +1,5 @@
-import {
-  checkCopyRows,
-  copyTarget,
-  rowBatches,
-  type CopyColumn,
-  type CopyFromOptions,
-  type CopyRow,
-  type CopyRows,
-  type CopyTable,
-  type Result,
-  type Session,
-} from '@liteorm/core'
+import { type CopyColumn, type CopyFromOptions, type CopyRow, type CopyRows, type CopyTable, type Result, type Session } from '@liteorm/core'
+import { checkCopyRows, copyTarget, rowBatches } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { CopyRequest } from './copy-request.js'
 import { requireContext } from './postgres-context.js'

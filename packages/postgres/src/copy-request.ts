@@ -1,4 +1,4 @@
-import type { CopyTarget, RowBatch } from '@liteorm/core'
+import type { CopyTarget, RowBatch } from '@liteorm/core/backend'
 import type { PostgresQueryResult } from 'kysely'
 import type pg from 'pg'
 import { from as copyStream, type CopyStreamQuery } from 'pg-copy-streams'

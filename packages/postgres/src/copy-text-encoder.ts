@@ -1,4 +1,4 @@
-import { invalidCopyValue, type RowBatch } from '@liteorm/core'
+import { invalidCopyValue, type RowBatch } from '@liteorm/core/backend'
 import { arrayLiteral } from './array-literal.js'
 import { timestampText } from './timestamp-text.js'
 

@@ -15,7 +15,7 @@ export type { PostgresSubscription, SubscribeOptions, SubscriptionReset } from '
 export type { SubscriptionStatus } from './subscription-hub.js'
 export type { PostgresListenOptions } from './listen-options.js'
 export type { PostgresListener } from './postgres-listener.js'
-export type { PostgresDB, PostgresSession } from './postgres-session.js'
+export type { PostgresDB, PostgresSession } from './postgres-db.js'
 export { jsonChannel, sql } from '@liteorm/core'
 export {
   BusyError,

@@ -1,8 +1,11 @@
-import { channelList, type Session } from '@liteorm/core'
-import { listenerSettings, type PostgresListenOptions } from './listen-options.js'
+import type { Session } from '@liteorm/core'
+import { channelList, ListenerCore } from '@liteorm/core/backend'
+import type { PostgresListenOptions } from './listen-options.js'
+import { postgresListenerSettings } from './listener-settings.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
 import { checkNotificationsArrive } from './listener-self-check.js'
-import { PostgresListener } from './postgres-listener.js'
+import { PostgresTransport } from './postgres-link.js'
+import type { PostgresListener } from './postgres-listener.js'
 
 /**
  * Listens to `channels` on one dedicated connection taken from the DB's pool
@@ -18,8 +21,8 @@ import { PostgresListener } from './postgres-listener.js'
  *
  * Rejects with `InvalidArgumentError` (before any I/O) for an invalid
  * channel or option, with `ConnectionError` if the first connection fails,
- * and, if the first `onReset` throws, with that error (a non-liteorm error
- * comes wrapped in a `LiteormError` whose `cause` it is).
+ * with a `CallbackError` (code `CALLBACK_FAILED`, `cause` what it threw) if
+ * the first `onReset` throws, and with `ClosedError` on a closed DB.
  *
  * ### Examples
  *
@@ -31,18 +34,16 @@ import { PostgresListener } from './postgres-listener.js'
  * for await (const n of l) handle(n)
  * ```
  */
-export async function listen<S>(
-  db: Session<S>,
-  channels: string | readonly string[],
-  options?: PostgresListenOptions,
-): Promise<PostgresListener> {
+export async function listen<S>(db: Session<S>, channels: string | readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
   const list = channelList(channels)
   return openListener(requireContext(db, 'listen'), list, options)
 }
 
 /**
- * Starts a listener on `context`'s pool: the part of {@link listen} after
- * the arguments are checked, shared with the subscription hub.
+ * Opens a listener on `context`'s pool, registered with the DB so that
+ * closing it closes the listener: the part of {@link listen} after the
+ * arguments are checked, shared with the subscription hub. Rejects as
+ * {@link listen} does.
  *
  * ### Examples
  *
@@ -51,9 +52,7 @@ export async function listen<S>(
  * ```
  */
 export async function openListener(context: PostgresContext, channels: readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
-  const settings = listenerSettings(options, context.listenPool.options.connectionTimeoutMillis || 10_000)
+  const settings = postgresListenerSettings(options, context.listenPool.options.connectionTimeoutMillis || 10_000)
   await checkNotificationsArrive(context)
-  const listener = new PostgresListener(context, channels, settings)
-  await listener.start()
-  return listener
+  return ListenerCore.open({ transport: new PostgresTransport(context), channels, settings, registry: context.resources })
 }

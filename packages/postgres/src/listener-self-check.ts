@@ -32,20 +32,9 @@ export function checkNotificationsArrive(context: PostgresContext): Promise<void
 
 async function selfCheck(context: PostgresContext): Promise<void> {
   const channel = `liteorm_self_check_${randomBytes(6).toString('hex')}`
-  const client = await context.listenPool.connect().catch((error: unknown) => {
-    throw context.mapError(error, 'connect')
-  })
+  const { client, heard } = await listeningClient(context, channel)
   let broken = false
   try {
-    const heard = new Promise<void>((resolve) => {
-      const onNotification = (n: pg.Notification): void => {
-        if (n.channel !== channel) return
-        client.off('notification', onNotification)
-        resolve()
-      }
-      client.on('notification', onNotification)
-    })
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
     await notifyFromElsewhere(context, channel)
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SELF_CHECK_MS)))
@@ -65,6 +54,38 @@ async function selfCheck(context: PostgresContext): Promise<void> {
     throw error instanceof LiteormError ? error : context.mapError(error, 'query')
   } finally {
     client.release(broken)
+  }
+}
+
+/** How many dead pooled connections the check replaces before it reports the failure. */
+const STALE_RETRIES = 5
+
+/**
+ * A pooled connection LISTENing on `channel`, and a promise of the first
+ * notification on it. A pooled connection whose first statement finds it
+ * dead is destroyed and another taken: nothing happened on it yet.
+ */
+async function listeningClient(context: PostgresContext, channel: string): Promise<{ client: pg.PoolClient; heard: Promise<void> }> {
+  for (let attempt = 0; ; attempt++) {
+    const client = await context.listenPool.connect().catch((error: unknown) => {
+      throw context.mapError(error, 'connect')
+    })
+    const heard = new Promise<void>((resolve) => {
+      const onNotification = (n: pg.Notification): void => {
+        if (n.channel !== channel) return
+        client.off('notification', onNotification)
+        resolve()
+      }
+      client.on('notification', onNotification)
+    })
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+      return { client, heard }
+    } catch (error) {
+      client.release(true)
+      const mapped = context.mapError(error, 'query')
+      if (!(mapped instanceof ConnectionError) || attempt >= STALE_RETRIES) throw mapped
+    }
   }
 }
 

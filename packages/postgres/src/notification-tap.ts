@@ -1,4 +1,5 @@
-import { createNotification, type Notification } from '@liteorm/core'
+import type { Notification } from '@liteorm/core'
+import { createNotification } from '@liteorm/core/backend'
 import type { Socket } from 'node:net'
 
 /** The type byte of the protocol's NotificationResponse message ('A'). */

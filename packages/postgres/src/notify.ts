@@ -1,8 +1,9 @@
-import { assertValidChannel, assertValidPayload, isChannel, type Channel, type Session } from '@liteorm/core'
+import type { Channel, Session } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { requireContext } from './postgres-context.js'
-import { PostgresDB } from './postgres-session.js'
+import { PostgresKyselyDB } from './postgres-session.js'
 
 /**
  * Sends a notification with `SELECT pg_notify($1, $2)`: channel and payload
@@ -45,7 +46,7 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   assertValidChannel(name)
   assertValidPayload(text)
   const context = requireContext(session, 'notify')
-  if (!(session instanceof PostgresDB)) {
+  if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return
   }

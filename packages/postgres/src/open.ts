@@ -1,9 +1,10 @@
-import { withErrorMapping } from '@liteorm/core'
+import { withErrorMapping } from '@liteorm/core/backend'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { copyCapablePool } from './copy-capable-pool.js'
 import { createPostgresErrorMapper } from './postgres-error-mapper.js'
-import { PostgresDB } from './postgres-session.js'
+import type { PostgresDB } from './postgres-db.js'
+import { PostgresKyselyDB } from './postgres-session.js'
 import type { PostgresContext } from './postgres-context.js'
 import { resolvePools, type OpenOptions } from './open-options.js'
 import { describeTarget, secretOf } from './redact-dsn.js'
@@ -63,7 +64,7 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
     },
   }
   const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: copyCapablePool(pool, owned) }), context.mapError) })
-  return new PostgresDB(kysely, context)
+  return PostgresKyselyDB.create(kysely, context)
 }
 
 /** Clients given an 'error' listener, once each, whichever pool they come from. */

@@ -1,4 +1,4 @@
-import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core'
+import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type pg from 'pg'
 import type { NotifyBatcher } from './notify-batch.js'
 

@@ -10,8 +10,8 @@ import {
   QueryCanceledError,
   SerializationFailureError,
   UniqueViolationError,
-  type ErrorMapper,
 } from '@liteorm/core'
+import type { ErrorMapper } from '@liteorm/core/backend'
 import { redact, redactError } from './redact-dsn.js'
 
 /** The fields of a node-postgres error that the mapping reads. */

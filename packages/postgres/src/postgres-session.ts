@@ -1,49 +1,53 @@
-import { ClosedError, KyselySession, type DB } from '@liteorm/core'
+import { ClosedError } from '@liteorm/core'
+import { KyselySession } from '@liteorm/core/backend'
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
 import { queryOnPool, toQueryResult } from './pool-query.js'
 import { bindContext, type PostgresContext } from './postgres-context.js'
+import type { PostgresDB, PostgresSession } from './postgres-db.js'
 
 /**
- * A session on PostgreSQL: the DB itself, or a transaction made from it.
- * Made by {@link open} and by `transaction`; not constructed directly.
+ * The {@link PostgresSession} liteorm hands out: the DB's own class's base,
+ * and what a transaction's callback gets. Not exported by the package.
  *
  * ### Examples
  *
  * ```ts
- * await db.transaction(async (tx) => {          // tx is a PostgresSession
- *   await tx.exec(sql`update jobs set state = 'done' where id = ${id}`)
- *   await notify(tx, 'jobs', String(id))          // delivered at commit
- * })
+ * await db.transaction(async (tx) => { tx instanceof PostgresKyselySession }) // true
  * ```
  */
-export class PostgresSession<S> extends KyselySession<S, PostgresContext> {
+export class PostgresKyselySession<S> extends KyselySession<S, PostgresContext> implements PostgresSession<S> {
   readonly dialect = 'postgres' as const
 
-  constructor(kysely: Kysely<S>, context: PostgresContext, depth = 0) {
+  protected constructor(kysely: Kysely<S>, context: PostgresContext, depth: number) {
     super(kysely, context, depth)
     bindContext(this, context)
   }
 
-  protected fork(kysely: Kysely<S>, depth: number): PostgresSession<S> {
-    return new PostgresSession(kysely, this.scope, depth)
+  protected fork(kysely: Kysely<S>, depth: number): PostgresKyselySession<S> {
+    return new PostgresKyselySession(kysely, this.scope, depth)
   }
 }
 
 /**
- * The DB {@link open} returns: a {@link PostgresSession} that owns the pool.
+ * The {@link PostgresDB} {@link open} returns, owning the pool. Made only by
+ * {@link PostgresKyselyDB.create}; not exported by the package.
  *
  * ### Examples
  *
  * ```ts
- * const db = open(process.env.DATABASE_URL!)
- * await db.close()   // closes its listeners, then the pool
+ * const db = PostgresKyselyDB.create(kysely, context)
  * ```
  */
-export class PostgresDB<S> extends PostgresSession<S> implements DB<S> {
+export class PostgresKyselyDB<S> extends PostgresKyselySession<S> implements PostgresDB<S> {
   #closing: Promise<void> | undefined
 
-  constructor(kysely: Kysely<S>, context: PostgresContext) {
+  private constructor(kysely: Kysely<S>, context: PostgresContext) {
     super(kysely, context, 0)
+  }
+
+  /** The DB on `context`'s pool, querying through `kysely`. Never fails. */
+  static create<S>(kysely: Kysely<S>, context: PostgresContext): PostgresKyselyDB<S> {
+    return new PostgresKyselyDB(kysely, context)
   }
 
   /** Outside any transaction, a query goes straight to the pool: Kysely's executor would add nothing but hops. */

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, assertValidChannel, isChannel, type Channel, type Session } from '@liteorm/core'
+import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
+import { assertValidChannel, isChannel } from '@liteorm/core/backend'
 import { requireContext } from './postgres-context.js'
 import { SubscriptionHub, type SubscriptionStatus } from './subscription-hub.js'
 import { PostgresSubscription, type SubscribeOptions } from './subscription.js'

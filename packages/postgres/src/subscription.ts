@@ -4,12 +4,12 @@ import {
   InvalidArgumentError,
   LiteormError,
   MissedNotificationsError,
-  NotificationQueue,
   type Channel,
   type Message,
   type Notification,
   type ResetInfo,
 } from '@liteorm/core'
+import { NotificationQueue } from '@liteorm/core/backend'
 
 /** What a subscription's `onReset` learns. */
 export interface SubscriptionReset extends ResetInfo {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { listen, notify, open, pool, subscribe, type PostgresDB } from '@liteorm/postgres'
+import { FaultProxy } from '../../../test/fault-proxy.js'
 import { EventLog, killBackends } from '../../../test/listener-probe.js'
 
 // After a server restart, a failover or a kill of idle backends, a pool
@@ -14,7 +15,33 @@ beforeAll(async () => {
 })
 afterAll(() => sender.close())
 
+/** Opens and returns `count` connections to the pool's idle list. */
+async function warm(db: PostgresDB<unknown>, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool(db)!.connect()))
+  for (const c of clients) c.release()
+}
+
 describe('stale pooled connections', () => {
+  it('idle pooled connections whose server side is gone unnoticed: listen() and subscribe() take fresh ones instead of failing', async () => {
+    const proxy = await FaultProxy.forUrl(url)
+    const db = open({ connectionString: proxy.rewrite(url), max: 6 })
+    try {
+      for (let round = 0; round < 10; round++) {
+        await warm(db, 4)
+        proxy.orphan() // every idle connection now answers its next statement with a reset
+        const [l, sub] = await Promise.all([listen(db, 'orphaned'), subscribe(db, 'orphaned')])
+        await notify(sender, 'orphaned', `round ${round}`)
+        expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe(`round ${round}`)
+        expect((await sub.receive(AbortSignal.timeout(5000))).payload).toBe(`round ${round}`)
+        await l.close()
+        await sub.close()
+      }
+    } finally {
+      await db.close()
+      await proxy.close()
+    }
+  })
+
   it('every backend killed, then listen() and subscribe() at once, 50 times over: no failure', async () => {
     const app = 'stale-kill'
     const db = open({ connectionString: url, application_name: app, max: 6 })
@@ -22,8 +49,7 @@ describe('stale pooled connections', () => {
       for (let round = 0; round < 50; round++) {
         const events = new EventLog()
         const l = await listen(db, 'stale', { onEvent: events.record, reconnect: { minDelayMs: 10, maxDelayMs: 50 } })
-        const warm = await Promise.all([pool(db)!.connect(), pool(db)!.connect()]) // idle connections for the kill to make stale
-        for (const c of warm) c.release()
+        await warm(db, 2) // idle connections for the kill to make stale
         expect(await killBackends(url, app)).toBeGreaterThanOrEqual(3)
         await events.next('disconnected')
         await l.close()

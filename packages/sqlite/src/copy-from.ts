@@ -1,18 +1,5 @@
-import {
-  checkCopyRows,
-  COPY_BATCH_ROWS,
-  copyTarget,
-  invalidCopyValue,
-  rowBatches,
-  type CopyColumn,
-  type CopyFromOptions,
-  type CopyRow,
-  type CopyRows,
-  type CopyTable,
-  type CopyTarget,
-  type Result,
-  type Session,
-} from '@liteorm/core'
+import { type CopyColumn, type CopyFromOptions, type CopyRow, type CopyRows, type CopyTable, type Result, type Session } from '@liteorm/core'
+import { checkCopyRows, COPY_BATCH_ROWS, copyTarget, invalidCopyValue, rowBatches, type CopyTarget } from '@liteorm/core/backend'
 import type Database from 'better-sqlite3'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { copyValue } from './copy-value.js'

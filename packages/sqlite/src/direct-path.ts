@@ -1,4 +1,5 @@
-import { compileQuery, NoRowsError, type ErrorMapper, type Query, type QueryCompilerSource, type Result, type TemplateCache } from '@liteorm/core'
+import { NoRowsError, type Query, type Result } from '@liteorm/core'
+import { compileQuery, type ErrorMapper, type QueryCompilerSource, type TemplateCache } from '@liteorm/core/backend'
 import type { SqliteConnection } from './sqlite-connection.js'
 import type { SqliteContext } from './sqlite-context.js'
 import type { SqliteDriver } from './sqlite-driver.js'

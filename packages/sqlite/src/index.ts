@@ -11,7 +11,7 @@ export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export type { SqliteListenOptions } from './listen-options.js'
 export type { SqliteListener } from './sqlite-listener.js'
-export type { SqliteDB, SqliteSession } from './sqlite-session.js'
+export type { SqliteDB, SqliteSession } from './sqlite-db.js'
 export { sql } from '@liteorm/core'
 export {
   BusyError,

@@ -1,10 +1,11 @@
-import { InvalidArgumentError, type ListenOptions } from '@liteorm/core'
+import type { ListenOptions } from '@liteorm/core'
 
 /**
  * Options of `listen` on SQLite: the dialect-neutral `onReset` and
  * `onEvent`, plus how often to look for commits from other processes.
- * PostgreSQL's `reconnect` and `healthCheckMs` are not options here (a
- * listener reads a local file: there is no connection to lose).
+ * PostgreSQL's `reconnect` and `healthCheckMs` are not options here: a
+ * listener reads a local file, and when its reads fail it reopens the file
+ * with core's default backoff (100 ms doubling up to 10 s).
  */
 export interface SqliteListenOptions extends ListenOptions {
   /**
@@ -21,44 +22,4 @@ export interface SqliteListenOptions extends ListenOptions {
    * retention time of the notifier). Default 10 000.
    */
   readonly maxBuffered?: number
-}
-
-/** The frozen, checked form of {@link SqliteListenOptions}. Internal. */
-export interface ListenerSettings {
-  readonly pollIntervalMs: number
-  readonly maxBuffered: number
-  readonly onReset: ListenOptions['onReset']
-  readonly onEvent: ListenOptions['onEvent']
-}
-
-const DEFAULT_POLL_INTERVAL_MS = 10
-const DEFAULT_MAX_BUFFERED = 10_000
-
-/**
- * Checks `options` and fills in defaults. Throws
- * {@link InvalidArgumentError} naming the bad option.
- *
- * ### Examples
- *
- * ```ts
- * listenerSettings({ pollIntervalMs: 25 }).maxBuffered // 10000
- * ```
- */
-export function listenerSettings(options: SqliteListenOptions | undefined): ListenerSettings {
-  const o = options ?? {}
-  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(`listen options must be an object, got ${o === null ? 'null' : typeof o}`)
-  const pollIntervalMs = o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
-  if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs) || pollIntervalMs < 1 || pollIntervalMs > 2 ** 31 - 1) {
-    throw new InvalidArgumentError(`pollIntervalMs must be a number of milliseconds from 1 to 2147483647, got ${String(pollIntervalMs)}`)
-  }
-  const maxBuffered = o.maxBuffered ?? DEFAULT_MAX_BUFFERED
-  if (typeof maxBuffered !== 'number' || !Number.isInteger(maxBuffered) || maxBuffered < 1) {
-    throw new InvalidArgumentError(`maxBuffered must be a whole number, 1 or more, got ${String(maxBuffered)}`)
-  }
-  for (const name of ['onReset', 'onEvent'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') {
-      throw new InvalidArgumentError(`${name} must be a function, got ${typeof o[name]}`)
-    }
-  }
-  return Object.freeze({ pollIntervalMs, maxBuffered, onReset: o.onReset, onEvent: o.onEvent })
 }

@@ -1,8 +1,10 @@
-import { channelList, type Session } from '@liteorm/core'
-import { listenerSettings, type SqliteListenOptions } from './listen-options.js'
-import { FileSource, MemorySource, type NotificationSource } from './notification-source.js'
+import type { Session } from '@liteorm/core'
+import { channelList, ListenerCore } from '@liteorm/core/backend'
+import type { SqliteListenOptions } from './listen-options.js'
+import { sqliteListenerSettings } from './listener-settings.js'
 import { requireLink } from './sqlite-context.js'
-import { SqliteListener } from './sqlite-listener.js'
+import { SqliteTransport } from './sqlite-link.js'
+import type { SqliteListener } from './sqlite-listener.js'
 
 /**
  * Listens to `channels`, with PostgreSQL's LISTEN semantics, and resolves
@@ -17,8 +19,9 @@ import { SqliteListener } from './sqlite-listener.js'
  *
  * Rejects with `InvalidArgumentError` (before any I/O) for an invalid
  * channel or option, with `ClosedError` on a closed DB, with
- * `ConnectionError` if the file cannot be opened again, and with what
- * `onReset` threw if the first `onReset` fails.
+ * `ConnectionError` if the file cannot be opened again, and with a
+ * `CallbackError` (code `CALLBACK_FAILED`, `cause` what it threw) if the
+ * first `onReset` throws.
  *
  * ### Examples
  *
@@ -31,21 +34,7 @@ import { SqliteListener } from './sqlite-listener.js'
  */
 export async function listen<S>(db: Session<S>, channels: string | readonly string[], options?: SqliteListenOptions): Promise<SqliteListener> {
   const list = channelList(channels)
-  const settings = listenerSettings(options)
+  const { settings, pollIntervalMs } = sqliteListenerSettings(options)
   const { context } = requireLink(db, 'listen')
-  let source: NotificationSource
-  try {
-    source = context.settings.memory ? new MemorySource(context) : new FileSource(context.settings)
-  } catch (error) {
-    throw context.mapError(error, 'connect')
-  }
-  let listener: SqliteListener
-  try {
-    listener = new SqliteListener(context, source, list, settings)
-  } catch (error) {
-    source.close()
-    throw context.mapError(error, 'connect')
-  }
-  await listener.start()
-  return listener
+  return ListenerCore.open({ transport: new SqliteTransport(context, pollIntervalMs), channels: list, settings, registry: context.resources })
 }

@@ -1,4 +1,5 @@
-import { assertValidChannel, assertValidPayload, type Session } from '@liteorm/core'
+import type { Session } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload } from '@liteorm/core/backend'
 import { writeNotification } from './notifications-table.js'
 import { requireLink } from './sqlite-context.js'
 

@@ -1,4 +1,4 @@
-import { withErrorMapping } from '@liteorm/core'
+import { withErrorMapping } from '@liteorm/core/backend'
 import Database from 'better-sqlite3'
 import { Kysely } from 'kysely'
 import { randomUUID } from 'node:crypto'
@@ -8,7 +8,8 @@ import type { SqliteContext } from './sqlite-context.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { SqliteDriver } from './sqlite-driver.js'
 import { createSqliteErrorMapper } from './sqlite-error-mapper.js'
-import { SqliteDB } from './sqlite-session.js'
+import type { SqliteDB } from './sqlite-db.js'
+import { SqliteKyselyDB } from './sqlite-session.js'
 import { transactionHooks } from './transaction-hooks.js'
 
 /**
@@ -56,7 +57,7 @@ export function open<S = unknown>(filenameOrOptions: string | OpenOptions): Sqli
   }
   const driver = new SqliteDriver(raw, transactionHooks(context))
   const kysely = new Kysely<S>({ dialect: withErrorMapping(sqliteDialect(raw, driver), mapError) })
-  return new SqliteDB(kysely, context, driver)
+  return SqliteKyselyDB.create(kysely, context, driver)
 }
 
 /**

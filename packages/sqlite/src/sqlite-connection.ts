@@ -1,4 +1,5 @@
-import { toResult, type Result } from '@liteorm/core'
+import type { Result } from '@liteorm/core'
+import { toResult } from '@liteorm/core/backend'
 import type Database from 'better-sqlite3'
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { statementKind } from './statement-kind.js'

@@ -1,4 +1,5 @@
-import { foreignSessionError, type ErrorMapper, type Session, type SessionScope } from '@liteorm/core'
+import type { Session } from '@liteorm/core'
+import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type Database from 'better-sqlite3'
 import type { SqliteSettings } from './open-options.js'
 

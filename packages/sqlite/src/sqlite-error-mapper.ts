@@ -8,8 +8,8 @@ import {
   LiteormError,
   NotNullViolationError,
   UniqueViolationError,
-  type ErrorMapper,
 } from '@liteorm/core'
+import type { ErrorMapper } from '@liteorm/core/backend'
 import { parseConstraintMessage } from './constraint-message.js'
 
 /** The fields of a better-sqlite3 `SqliteError` that the mapping reads. */

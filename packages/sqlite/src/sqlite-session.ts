@@ -1,57 +1,32 @@
-import {
-  ClosedError,
-  InvalidArgumentError,
-  KyselySession,
-  type DB,
-  type Query,
-  type Result,
-  type Session,
-  type TransactionOptions,
-} from '@liteorm/core'
+import { ClosedError, InvalidArgumentError, type Query, type Result, type Session, type TransactionOptions } from '@liteorm/core'
+import { KyselySession } from '@liteorm/core/backend'
 import type { Kysely } from 'kysely'
 import { DirectPath } from './direct-path.js'
 import { bindContext, type SqliteContext } from './sqlite-context.js'
+import type { SqliteDB, SqliteSession } from './sqlite-db.js'
 import type { SqliteDriver } from './sqlite-driver.js'
 import { assertOutsideTransactionOf, inTransactionOf } from './transaction-scope.js'
 
 /**
- * A session on SQLite: the DB itself, or a transaction made from it. Made by
- * {@link open} and by `transaction`; not constructed directly.
- *
- * Transactions: SQLite runs every transaction serializable, so
- * `isolationLevel` accepts `'serializable'` (or nothing) and rejects the
- * others with `InvalidArgumentError`. A read-write transaction starts with
- * `BEGIN IMMEDIATE`, taking the write lock at once (waiting up to the busy
- * timeout, then `BusyError`); `readOnly: true` starts `BEGIN DEFERRED` under
- * `PRAGMA query_only` for the transaction's duration, so it runs beside
- * writers and any write in it fails (`LiteormError`, driverCode
- * `SQLITE_READONLY`). Nested calls are savepoints.
- *
- * The DB has one connection, which a transaction holds until it ends:
- * transactions on one DB run one after another, and inside a transaction's
- * callback you use the `tx` it hands you. Calls on the DB itself from there
- * (`query`, `queryOne`, `exec`, `transaction`, `notify`) would wait for the
- * transaction forever, so they reject with `InvalidArgumentError` instead.
+ * The {@link SqliteSession} liteorm hands out: the DB's own class's base,
+ * and what a transaction's callback gets. Not exported by the package.
  *
  * ### Examples
  *
  * ```ts
- * await db.transaction(async (tx) => {            // tx is an SqliteSession
- *   await tx.exec(sql`update jobs set state = 'done' where id = ${id}`)
- *   await notify(tx, 'jobs', String(id))            // delivered at commit
- * })
+ * await db.transaction(async (tx) => { tx instanceof SqliteKyselySession }) // true
  * ```
  */
-export class SqliteSession<S> extends KyselySession<S, SqliteContext> {
+export class SqliteKyselySession<S> extends KyselySession<S, SqliteContext> implements SqliteSession<S> {
   readonly dialect = 'sqlite' as const
 
-  constructor(kysely: Kysely<S>, context: SqliteContext, depth = 0) {
+  protected constructor(kysely: Kysely<S>, context: SqliteContext, depth: number) {
     super(kysely, context, depth)
     bindContext(this, context, depth)
   }
 
-  protected fork(kysely: Kysely<S>, depth: number): SqliteSession<S> {
-    return new SqliteSession(kysely, this.scope, depth)
+  protected fork(kysely: Kysely<S>, depth: number): SqliteKyselySession<S> {
+    return new SqliteKyselySession(kysely, this.scope, depth)
   }
 
   override async query<R = Record<string, unknown>>(q: Query<R>): Promise<R[]> {
@@ -99,25 +74,29 @@ export class SqliteSession<S> extends KyselySession<S, SqliteContext> {
 }
 
 /**
- * The DB {@link open} returns: an {@link SqliteSession} that owns the
- * connection. Its `query`, `queryOne` and `exec` run at once, synchronously,
- * when the connection is free (the direct path), and through Kysely,
- * waiting their turn, when it is not.
+ * The {@link SqliteDB} {@link open} returns, owning the connection; its
+ * `query`, `queryOne` and `exec` take the direct path when the connection
+ * is free. Made only by {@link SqliteKyselyDB.create}; not exported by the
+ * package.
  *
  * ### Examples
  *
  * ```ts
- * const db = open('app.db')
- * await db.close()   // closes its listeners, then the connection
+ * const db = SqliteKyselyDB.create(kysely, context, driver)
  * ```
  */
-export class SqliteDB<S> extends SqliteSession<S> implements DB<S> {
+export class SqliteKyselyDB<S> extends SqliteKyselySession<S> implements SqliteDB<S> {
   readonly #direct: DirectPath
   #closing: Promise<void> | undefined
 
-  constructor(kysely: Kysely<S>, context: SqliteContext, driver: SqliteDriver) {
+  private constructor(kysely: Kysely<S>, context: SqliteContext, driver: SqliteDriver) {
     super(kysely, context, 0)
     this.#direct = new DirectPath(driver, kysely, context)
+  }
+
+  /** The DB on `context`'s connection, querying through `kysely` (on `driver`). Never fails. */
+  static create<S>(kysely: Kysely<S>, context: SqliteContext, driver: SqliteDriver): SqliteKyselyDB<S> {
+    return new SqliteKyselyDB(kysely, context, driver)
   }
 
   override query<R = Record<string, unknown>>(q: Query<R>): Promise<R[]> {

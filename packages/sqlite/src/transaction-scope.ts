@@ -47,7 +47,7 @@ export async function inTransactionOf<T>(db: object, fn: () => Promise<T>): Prom
  * ### Examples
  *
  * ```ts
- * assertOutsideTransactionOf(context, 'query') // in SqliteDB.query
+ * assertOutsideTransactionOf(context, 'query') // in SqliteKyselyDB.query
  * ```
  */
 export function assertOutsideTransactionOf(db: object, operation: string): void {

@@ -11,19 +11,19 @@ interface Span {
  * its id falls in a span of its channel, so what was committed before
  * `listen` is not heard, and what was committed before `unlisten` still is
  * (like PostgreSQL's LISTEN/UNLISTEN), however far behind the reading is.
- * Never fails; callers check for duplicates with `has`.
+ * Never fails; `add` of a channel already heard changes nothing.
  *
  * ### Examples
  *
  * ```ts
- * const set = new ChannelSet()
- * set.add('jobs', 10)
- * set.hears('jobs', 11)   // true
- * set.remove('jobs', 12)
- * set.hears('jobs', 13)   // false
+ * const spans = new ChannelSpans()
+ * spans.add('jobs', 10)
+ * spans.hears('jobs', 11)   // true
+ * spans.remove('jobs', 12)
+ * spans.hears('jobs', 13)   // false
  * ```
  */
-export class ChannelSet {
+export class ChannelSpans {
   readonly #spans = new Map<string, Span[]>()
   /** Channels with an open span, in the order they were added. */
   readonly #active = new Set<string>()
@@ -39,6 +39,7 @@ export class ChannelSet {
 
   /** Starts hearing `channel` after id `since`. */
   add(channel: string, since: number): void {
+    if (this.#active.has(channel)) return
     let spans = this.#spans.get(channel)
     if (spans === undefined) this.#spans.set(channel, (spans = []))
     spans.push({ since, until: Infinity })

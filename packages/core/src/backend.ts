@@ -1,0 +1,31 @@
+/**
+ * What backend packages (`@liteorm/postgres`, `@liteorm/sqlite`, a third
+ * one) build on, and applications never need: the session base on Kysely,
+ * the one place errors are mapped, the notification queue, argument checks
+ * and backoff. Not covered by the stability promise of `@liteorm/core`'s
+ * main entry.
+ *
+ * @module
+ */
+export { KyselySession, toResult, type SessionScope } from './kysely-session.js'
+export { withErrorMapping, type ErrorMapper } from './error-mapping-dialect.js'
+export { compileQuery, type QueryCompilerSource, type TemplateCache } from './query-compiler.js'
+export { foreignSessionError } from './foreign-session.js'
+export { createNotification } from './notification.js'
+export { assertValidChannel, assertValidPayload, channelList } from './notify-limits.js'
+export { isChannel } from './typed-channel.js'
+export { NotificationQueue, type NotificationQueueOptions } from './notification-queue.js'
+export { backoffDelay, sleep } from './backoff.js'
+export { ListenerCore, type Closeable, type ListenerCoreInit } from './listener-core.js'
+export type { LinkSink, LinkState, ListenerLink, ListenerTransport } from './listener-link.js'
+export {
+  DEFAULT_RECONNECT,
+  listenerSettings,
+  type BufferedListenOptions,
+  type ListenerSettings,
+  type ReconnectSettings,
+  type TransportSettings,
+} from './listener-settings.js'
+export { abortable } from './deadline.js'
+export { copyTarget, describeValue, type CopyTarget } from './copy-target.js'
+export { checkCopyRows, COPY_BATCH_ROWS, invalidCopyValue, rowBatches, type RowBatch } from './copy-rows.js'

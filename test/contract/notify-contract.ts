@@ -270,6 +270,17 @@ export function notifyContract(backend: Backend): void {
       await l.close()
     })
 
+    it('one rule for channel lists: a channel listed twice is refused like a second l.listen() of it; an empty list starts a listener that channels join later', async () => {
+      await expect(backend.listen(db, ['twice', 'other', 'twice'])).rejects.toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/"twice" is listed twice/) })
+      const l = await backend.listen(db, [])
+      expect(l.channels).toEqual([])
+      await l.listen('later')
+      await expect(l.listen('later')).rejects.toBeInstanceOf(InvalidArgumentError)
+      await backend.notify(db, 'later', 'joined later')
+      expect((await receive(l)).payload).toBe('joined later')
+      await l.close()
+    })
+
     it('ping() resolves on a live listener', async () => {
       const l = await backend.listen(db, 'ping')
       await expect(l.ping()).resolves.toBeUndefined()

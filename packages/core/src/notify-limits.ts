@@ -73,15 +73,19 @@ export function assertValidPayload(payload: unknown): asserts payload is string 
 }
 
 /**
- * Normalises the `channels` argument of `listen` into a list of distinct,
- * valid names (an empty list is allowed: add channels later). Throws
- * {@link InvalidArgumentError} on an invalid name.
+ * Checks the `channels` argument of `listen` and returns it as a list. One
+ * rule for every channel list: each channel once. A channel listed twice is
+ * refused, as `l.listen(ch)` of a channel already listened to is; an empty
+ * list is allowed (a listener whose channels come later, through
+ * `l.listen`). Throws {@link InvalidArgumentError} on an invalid or
+ * repeated name.
  *
  * ### Examples
  *
  * ```ts
  * channelList('jobs')              // ['jobs']
- * channelList(['a', 'b', 'a'])     // ['a', 'b']
+ * channelList([])                  // []
+ * channelList(['a', 'b', 'a'])     // throws InvalidArgumentError: channel "a" is listed twice
  * ```
  */
 export function channelList(channels: string | readonly string[]): string[] {
@@ -89,8 +93,13 @@ export function channelList(channels: string | readonly string[]): string[] {
   if (!Array.isArray(list)) {
     throw new InvalidArgumentError(`channels must be a string or an array of strings, got ${describe(channels)}`)
   }
-  for (const channel of list) assertValidChannel(channel)
-  return [...new Set(list)]
+  const seen = new Set<string>()
+  for (const channel of list) {
+    assertValidChannel(channel)
+    if (seen.has(channel)) throw new InvalidArgumentError(`channel ${JSON.stringify(channel)} is listed twice: list each channel once`)
+    seen.add(channel)
+  }
+  return [...seen]
 }
 
 function describe(value: unknown): string {

@@ -50,8 +50,6 @@ export function open<S = unknown>(dsnOrOptions: string | OpenOptions): PostgresD
     target,
     mapError: createPostgresErrorMapper(target, secretOf(config)),
     resources: new Set(),
-    hub: undefined,
-    notifier: undefined,
     closedError: undefined,
   }
   const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool }), context.mapError) })

@@ -9,7 +9,7 @@ import type { Notification } from './notification.js'
 import type { NotificationQueue } from './notification-queue.js'
 
 /** What the supervisor shares with the listener it keeps connected. */
-export interface Supervised {
+interface Supervised {
   readonly transport: ListenerTransport
   readonly settings: ListenerSettings
   readonly channels: ChannelSet

@@ -16,7 +16,7 @@ import type { PostgresDB, PostgresSession } from './postgres-db.js'
  * await db.transaction(async (tx) => { tx instanceof PostgresKyselySession }) // true
  * ```
  */
-export class PostgresKyselySession<S> extends KyselySession<S, PostgresContext> implements PostgresSession<S> {
+class PostgresKyselySession<S> extends KyselySession<S, PostgresContext> implements PostgresSession<S> {
   readonly dialect = 'postgres' as const
 
   protected constructor(kysely: Kysely<S>, context: PostgresContext, depth: number) {

@@ -27,7 +27,7 @@ export type ListenCallbacks = Pick<PostgresListenOptions, 'onEvent' | 'onReset'>
  * await db.close()
  * ```
  */
-export interface NotificationDatabase {
+interface NotificationDatabase {
   /** Sends `payload` on `channel`; rejects with `InvalidArgumentError` for a bad channel or payload. */
   notify(channel: string, payload: string): Promise<void>
   /** Listens to `channels`; resolves once LISTEN is in place and the first `onReset` has run. */

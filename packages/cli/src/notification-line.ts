@@ -10,7 +10,7 @@ import type { Notification } from '@liteorm/postgres'
  * const { line, notJson } = notificationLine(n, new Date(), true)
  * ```
  */
-export interface NotificationLine {
+interface NotificationLine {
   /** `{"ts","channel","payload","pid"}` as JSON, ending with a newline. */
   readonly line: string
   /** `true` when `jsonPayload` was asked for and the payload is not JSON. */

@@ -10,7 +10,7 @@ import { UsageError } from './usage-error.js'
  * const options = { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } } satisfies CommandOptions
  * ```
  */
-export type CommandOptions = NonNullable<ParseArgsConfig['options']>
+type CommandOptions = NonNullable<ParseArgsConfig['options']>
 
 /**
  * What {@link parseCommandLine} gives for `options`: `values` typed by
@@ -22,7 +22,7 @@ export type CommandOptions = NonNullable<ParseArgsConfig['options']>
  * const { values, positionals }: ParsedCommandLine<{ json: { type: 'boolean' } }> = parseCommandLine(args, { json: { type: 'boolean' } })
  * ```
  */
-export type ParsedCommandLine<O extends CommandOptions> = ReturnType<
+type ParsedCommandLine<O extends CommandOptions> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>
 >
 

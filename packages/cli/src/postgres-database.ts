@@ -11,7 +11,7 @@ import { open, type PostgresDB } from '@liteorm/postgres'
  * select pid from pg_stat_activity where application_name = 'liteorm-cli'
  * ```
  */
-export const APPLICATION_NAME = 'liteorm-cli'
+const APPLICATION_NAME = 'liteorm-cli'
 
 /**
  * Opens a DB on the PostgreSQL server at `url`, its connections named

@@ -22,7 +22,7 @@ export function cleanEnv(env: Record<string, string> = {}): Record<string, strin
 }
 
 /** What a finished run printed, and its exit status (or the signal that killed it). */
-export interface RunResult {
+interface RunResult {
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
   readonly stdout: string

@@ -15,7 +15,6 @@ export { createNotification } from './notification.js'
 export { assertValidChannel, assertValidPayload, channelList } from './notify-limits.js'
 export { isChannel } from './typed-channel.js'
 export { NotificationQueue, type NotificationQueueOptions } from './notification-queue.js'
-export { backoffDelay, sleep } from './backoff.js'
 export { ListenerCore, type Closeable, type ListenerCoreInit } from './listener-core.js'
 export type { LinkSink, LinkState, ListenerLink, ListenerTransport } from './listener-link.js'
 export {

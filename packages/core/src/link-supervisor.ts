@@ -9,7 +9,7 @@ import type { Notification } from './notification.js'
 import type { NotificationQueue } from './notification-queue.js'
 
 /** What the supervisor shares with the listener it keeps connected. */
-export interface Supervised {
+interface Supervised {
   readonly transport: ListenerTransport
   readonly settings: ListenerSettings
   readonly channels: ChannelSet
@@ -50,16 +50,16 @@ class Slot implements LinkSink {
     else this.attempt.abort(error)
   }
 
-  /** Takes the link `open` made; one that comes after the slot was released goes straight back. */
+  /** Takes the link `open` made; one that comes after the slot was released (closing) goes straight back, unlistened. */
   attach(link: ListenerLink): void {
     this.link = link
-    if (this.state === 'released') void link.release(false)
+    if (this.state === 'released') void link.release(true)
   }
 
-  /** Hands the link back, once: reusable only from `live`. */
+  /** Hands the link back, once: reusable only if it was not lost. */
   async release(reusable: boolean): Promise<void> {
     if (this.state === 'released') return
-    const clean = reusable && this.state === 'live'
+    const clean = reusable && this.state !== 'lost'
     this.state = 'released'
     await this.link?.release(clean)
   }

@@ -56,11 +56,6 @@ export class NotificationQueue<N extends Notification = Notification> {
     return this.#items.length - this.#head
   }
 
-  /** Whether `end()` was called. */
-  get ended(): boolean {
-    return this.#ended !== undefined
-  }
-
   /** Delivers `n` to the oldest waiting `receive`, or queues it. Ignored once ended. */
   push(n: N): void {
     if (this.#ended !== undefined) return

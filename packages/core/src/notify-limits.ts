@@ -1,10 +1,10 @@
 import { InvalidArgumentError } from './errors.js'
 
 /** PostgreSQL truncates identifiers past 63 bytes (NAMEDATALEN - 1). */
-export const MAX_CHANNEL_BYTES = 63
+const MAX_CHANNEL_BYTES = 63
 
 /** PostgreSQL rejects a NOTIFY payload of 8000 bytes or more. */
-export const MAX_PAYLOAD_BYTES = 7999
+const MAX_PAYLOAD_BYTES = 7999
 
 const encoder = new TextEncoder()
 

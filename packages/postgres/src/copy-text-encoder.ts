@@ -61,7 +61,7 @@ export function encodeRows(rows: RowBatch, first: number, columns: readonly stri
  * copyField({ a: [1] })         // '{"a":[1]}'
  * ```
  */
-export function copyField(value: unknown): string | undefined {
+function copyField(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       return escapeText(value)

@@ -10,7 +10,7 @@ export interface DsnHost {
  * A PostgreSQL DSN taken apart: `postgres://user:password@h1:p1,h2:p2/db?k=v`.
  * Values are percent-decoded.
  */
-export interface ParsedDsn {
+interface ParsedDsn {
   readonly user: string | undefined
   readonly password: string | undefined
   /** Empty for a DSN that names no host (Unix socket, `?host=` or libpq's defaults). */

@@ -2,8 +2,11 @@ import type { Channel, Session } from '@liteorm/core'
 import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
-import { requireContext } from './postgres-context.js'
+import { requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
+
+/** Each DB's batcher of autocommit notifications, made on its first `notify`. */
+const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 
 /**
  * Sends a notification with `SELECT pg_notify($1, $2)`: channel and payload
@@ -50,6 +53,7 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return
   }
-  context.notifier ??= new NotifyBatcher(context)
-  await context.notifier.send(name, text as string)
+  let batcher = batchers.get(context)
+  if (batcher === undefined) batchers.set(context, (batcher = new NotifyBatcher(context)))
+  await batcher.send(name, text as string)
 }

@@ -48,7 +48,7 @@ interface PoolWithConfig {
 }
 
 /** The pools a DB works with, from what {@link open} was given. */
-export interface ResolvedPools extends PoolWithConfig {
+interface ResolvedPools extends PoolWithConfig {
   /** Whether liteorm made `pool` (and so ends it). */
   readonly owned: boolean
   /** A pool of liteorm's own to `listenUrl`, when one is given. */

@@ -54,9 +54,8 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
     target,
     mapError: createPostgresErrorMapper(target, [secretOf(config), listen === undefined ? undefined : secretOf(listen.config)]),
     resources: new Set(),
-    hub: undefined,
-    notifier: undefined,
     closedError: undefined,
+    ownedPools: [...(owned ? [pool] : []), ...(listen === undefined ? [] : [listen.pool])],
     detach: async () => {
       await listen?.pool.end()
       if (owned) await pool.end()

@@ -1,11 +1,5 @@
-import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
+import { foreignSessionError, type Closeable, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type pg from 'pg'
-import type { NotifyBatcher } from './notify-batch.js'
-
-/** Something that is closed when its DB closes (a listener). */
-export interface DBResource {
-  close(): Promise<void>
-}
 
 /** What a PostgreSQL DB and all sessions made from it share. Internal. */
 export interface PostgresContext extends SessionScope {
@@ -17,12 +11,10 @@ export interface PostgresContext extends SessionScope {
   readonly mapError: ErrorMapper
   /** Where the pool connects, without the password, for messages. */
   readonly target: string
-  /** Listeners to close before the pool ends. */
-  readonly resources: Set<DBResource>
-  /** Sends the DB's autocommit notifications, several to a statement when they coincide; made on the first `notify`. */
-  notifier: NotifyBatcher | undefined
-  /** The DB's shared subscription connection, made on the first `subscribe`. */
-  hub: DBResource | undefined
+  /** Listeners and the subscription hub: closed before the pool ends. */
+  readonly resources: Set<Closeable>
+  /** The pools liteorm made for this DB (not a borrowed one): their connections must all be closed when the DB is. */
+  readonly ownedPools: readonly pg.Pool[]
   /** Lets go of the pools once everything is released: ends those liteorm made, leaves a borrowed one open. */
   readonly detach: () => Promise<void>
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, type LiteormError, type Notification } from '@liteorm/core'
+import { ClosedError, ConnectionError, type LiteormError, type Notification } from '@liteorm/core'
 import { abortable, createNotification, type LinkSink, type ListenerLink, type ListenerTransport } from '@liteorm/core/backend'
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
@@ -71,7 +71,8 @@ export class PostgresTransport implements ListenerTransport {
     try {
       if (channels.length > 0) await abortable(link.query(channels.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; ')), signal)
     } catch (error) {
-      await link.release(false)
+      // Closing (not a fault): let the LISTEN finish and hand the connection back, so the DB's close finds it ended cleanly.
+      void link.release(signal.reason instanceof ClosedError)
       if (signal.aborted) throw signal.reason
       const mapped = context.mapError(error, 'query')
       throw mapped instanceof ConnectionError ? new StaleConnectionError(mapped) : connectionError(context, error)

@@ -1,6 +1,7 @@
 import { ClosedError } from '@liteorm/core'
 import { KyselySession } from '@liteorm/core/backend'
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
+import { PoolConnections } from './pool-connections.js'
 import { queryOnPool, toQueryResult } from './pool-query.js'
 import { bindContext, type PostgresContext } from './postgres-context.js'
 import type { PostgresDB, PostgresSession } from './postgres-db.js'
@@ -15,7 +16,7 @@ import type { PostgresDB, PostgresSession } from './postgres-db.js'
  * await db.transaction(async (tx) => { tx instanceof PostgresKyselySession }) // true
  * ```
  */
-export class PostgresKyselySession<S> extends KyselySession<S, PostgresContext> implements PostgresSession<S> {
+class PostgresKyselySession<S> extends KyselySession<S, PostgresContext> implements PostgresSession<S> {
   readonly dialect = 'postgres' as const
 
   protected constructor(kysely: Kysely<S>, context: PostgresContext, depth: number) {
@@ -39,10 +40,12 @@ export class PostgresKyselySession<S> extends KyselySession<S, PostgresContext> 
  * ```
  */
 export class PostgresKyselyDB<S> extends PostgresKyselySession<S> implements PostgresDB<S> {
+  readonly #connections: readonly PoolConnections[]
   #closing: Promise<void> | undefined
 
   private constructor(kysely: Kysely<S>, context: PostgresContext) {
     super(kysely, context, 0)
+    this.#connections = context.ownedPools.map((p) => new PoolConnections(p))
   }
 
   /** The DB on `context`'s pool, querying through `kysely`. Never fails. */
@@ -56,10 +59,12 @@ export class PostgresKyselyDB<S> extends PostgresKyselySession<S> implements Pos
   }
 
   /**
-   * Closes every listener opened on this DB, then the pool (a pool given to
-   * `open({ pool })` is left open, everything liteorm checked out of it
-   * released). Idempotent: later calls return the same promise. Later
-   * queries reject with `ClosedError`.
+   * Closes every listener and subscription opened on this DB, then the pool
+   * (a pool given to `open({ pool })` is left open, everything liteorm
+   * checked out of it released), and resolves once every connection liteorm
+   * opened is closed (an in-flight listen or subscribe's included).
+   * Idempotent: later calls return the same promise. Later queries reject
+   * with `ClosedError`.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close()
@@ -74,5 +79,6 @@ export class PostgresKyselyDB<S> extends PostgresKyselySession<S> implements Pos
     // Kysely ends the pool only if it ever ran a query; a DB used just for
     // listening would leave its idle connections open.
     if (!context.pool.ending) await context.detach()
+    await Promise.all(this.#connections.map((c) => c.closed()))
   }
 }

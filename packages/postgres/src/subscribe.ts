@@ -1,14 +1,16 @@
 import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
 import { assertValidChannel, isChannel } from '@liteorm/core/backend'
 import { requireContext } from './postgres-context.js'
-import { SubscriptionHub, type SubscriptionStatus } from './subscription-hub.js'
-import { PostgresSubscription, type SubscribeOptions } from './subscription.js'
+import { SubscriptionHub } from './subscription-hub.js'
+import { Subscription } from './subscription.js'
+import type { PostgresSubscription, SubscribeOptions, SubscriptionStatus } from './subscription-types.js'
 
 /**
  * Subscribes to one channel on the DB's shared subscription connection: any
  * number of subscriptions in a process share one pool connection per DB,
- * LISTENing each channel once. Resolves once LISTEN is in place and the
- * subscribing `onReset` has been scheduled.
+ * LISTENing each channel once. Resolves once LISTEN is in place on the
+ * server and the subscribing `onReset` has been scheduled; subscribing
+ * while the shared connection is down waits until it is back.
  *
  * Pass a handler (run one message at a time; what it throws goes to
  * `onError`) or options; without a handler, read the subscription with
@@ -17,7 +19,8 @@ import { PostgresSubscription, type SubscribeOptions } from './subscription.js'
  *
  * Rejects with `InvalidArgumentError` before any I/O for an invalid channel
  * or option, with `ConnectionError` when the shared connection cannot be
- * made, and with `ClosedError` on a closed DB.
+ * made, and with `ClosedError` on a closed DB, or when the DB is closed
+ * before the subscription is in place (leaving no connection behind).
  *
  * ### Examples
  *
@@ -39,8 +42,8 @@ export async function subscribe<S, T = string>(
   assertValidChannel(name)
   const options = checkOptions(typeof handlerOrOptions === 'function' ? { handler: handlerOrOptions } : handlerOrOptions)
   const hub = SubscriptionHub.of(requireContext(db, 'subscribe'))
-  const subscription = new PostgresSubscription<T>(name, spec, options, (s) => hub.remove(s as PostgresSubscription<unknown>))
-  await hub.add(subscription as PostgresSubscription<unknown>)
+  const subscription = new Subscription<T>(name, spec, options, (s) => hub.remove(s as Subscription<unknown>))
+  await hub.add(subscription as Subscription<unknown>)
   return subscription
 }
 
@@ -48,7 +51,8 @@ export async function subscribe<S, T = string>(
  * Reports a DB's subscriptions: how many, on which channels, and what the
  * server says the shared connection listens to (the two lists are equal
  * whenever no subscribe/close is in flight). Rejects with `ConnectionError`
- * while the shared connection is reconnecting.
+ * while the shared connection is reconnecting, with `ClosedError` on a
+ * closed DB.
  *
  * ### Examples
  *
@@ -56,7 +60,7 @@ export async function subscribe<S, T = string>(
  * const { subscribers, channels, serverChannels } = await subscriptionStatus(db)
  * ```
  */
-export function subscriptionStatus<S>(db: Session<S>): Promise<SubscriptionStatus> {
+export async function subscriptionStatus<S>(db: Session<S>): Promise<SubscriptionStatus> {
   return SubscriptionHub.of(requireContext(db, 'subscriptionStatus')).status()
 }
 

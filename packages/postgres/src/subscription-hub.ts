@@ -1,17 +1,18 @@
-import { ClosedError, type Message, type Notification } from '@liteorm/core'
+import { ClosedError, type Message, type Notification, type ResetInfo } from '@liteorm/core'
+import type { Closeable } from '@liteorm/core/backend'
 import { openListener } from './listen.js'
-import type { DBResource, PostgresContext } from './postgres-context.js'
+import type { PostgresContext } from './postgres-context.js'
 import type { PostgresListener } from './postgres-listener.js'
-import type { PostgresSubscription } from './subscription.js'
+import type { Subscription } from './subscription.js'
+import type { SubscriptionStatus } from './subscription-types.js'
 
-/** What `subscriptionStatus(db)` reports. */
-export interface SubscriptionStatus {
-  /** Live subscriptions. */
-  readonly subscribers: number
-  /** Channels with at least one subscriber. */
-  readonly channels: readonly string[]
-  /** What the server says the shared connection listens to; `[]` when there is none. */
-  readonly serverChannels: readonly string[]
+/** Each DB's hub, made on its first `subscribe`. */
+const hubs = new WeakMap<PostgresContext, SubscriptionHub>()
+
+/** A subscription whose LISTEN was asked for while the shared connection was down: started by the next reset. */
+interface Waiting {
+  readonly resolve: () => void
+  readonly reject: (error: Error) => void
 }
 
 /**
@@ -19,6 +20,9 @@ export interface SubscriptionStatus {
  * subscriber, UNLISTEN on its last; the connection is taken with the first
  * subscriber and released with the last. Notifications are dispatched to
  * each subscription's own buffer, so one slow subscriber holds up nobody.
+ * A subscription starts (and gets its subscribing reset) only once its
+ * LISTEN is in place on the server: during an outage, when the connection
+ * is back.
  *
  * Changes to the LISTEN set are applied by one worker, in order; callers
  * wait for it, but no lock is held across I/O.
@@ -30,10 +34,13 @@ export interface SubscriptionStatus {
  * await hub.add(subscription)
  * ```
  */
-export class SubscriptionHub implements DBResource {
+export class SubscriptionHub implements Closeable {
   readonly #context: PostgresContext
-  readonly #subscribers = new Map<string, Set<PostgresSubscription<unknown>>>()
+  readonly #subscribers = new Map<string, Set<Subscription<unknown>>>()
+  readonly #waiting = new Map<Subscription<unknown>, Waiting>()
   #listener: PostgresListener | undefined
+  /** LISTEN is in place on the shared connection: between its reset and its next loss. */
+  #connected = false
   #sync: Promise<void> | undefined
   #requested = 0
   #applied = 0
@@ -45,39 +52,45 @@ export class SubscriptionHub implements DBResource {
 
   /** The hub of a DB, made on first use. */
   static of(context: PostgresContext): SubscriptionHub {
-    context.hub ??= new SubscriptionHub(context)
-    return context.hub as SubscriptionHub
+    let hub = hubs.get(context)
+    if (hub === undefined) hubs.set(context, (hub = new SubscriptionHub(context)))
+    return hub
   }
 
-  /** Subscribes: resolves once LISTEN for its channel is in place on the server. */
-  async add(subscription: PostgresSubscription<unknown>): Promise<void> {
-    if (this.#closed || this.#context.closedError !== undefined) throw this.#context.closedError ?? new ClosedError('the DB was closed')
+  /**
+   * Subscribes: resolves once LISTEN for its channel is in place on the
+   * server and the subscription started. Rejects with `ClosedError` when
+   * the DB closes first, with `ConnectionError` when the shared connection
+   * cannot be made.
+   */
+  async add(subscription: Subscription<unknown>): Promise<void> {
+    this.#assertOpen()
     const channel = subscription.channel
     let set = this.#subscribers.get(channel)
-    if (set === undefined) {
-      set = new Set()
-      this.#subscribers.set(channel, set)
-    }
+    if (set === undefined) this.#subscribers.set(channel, (set = new Set()))
     set.add(subscription)
     this.#context.resources.add(this)
     try {
       await this.#synchronise()
+      this.#assertOpen() // the DB closed meanwhile: the subscription was ended with it
     } catch (error) {
       this.#forget(subscription)
-      void this.#synchronise().catch(() => undefined)
+      if (!this.#closed) void this.#synchronise().catch(() => undefined)
       throw error
     }
-    subscription.start()
+    if (this.#connected) return subscription.start()
+    await new Promise<void>((resolve, reject) => this.#waiting.set(subscription, { resolve, reject }))
   }
 
   /** Unsubscribes: resolves once the LISTEN set no longer needs its channel (or still does, for others). */
-  async remove(subscription: PostgresSubscription<unknown>): Promise<void> {
+  async remove(subscription: Subscription<unknown>): Promise<void> {
     if (!this.#forget(subscription) || this.#closed) return
     await this.#synchronise().catch(() => undefined) // a lost connection re-LISTENs only what is wanted
   }
 
-  /** Live subscriptions, channels, and what the server says the connection listens to. */
+  /** Live subscriptions, channels, and what the server says the connection listens to. Rejects with `ClosedError` once the DB closed. */
   async status(): Promise<SubscriptionStatus> {
+    this.#assertOpen()
     let subscribers = 0
     for (const set of this.#subscribers.values()) subscribers += set.size
     const listener = this.#listener
@@ -91,16 +104,19 @@ export class SubscriptionHub implements DBResource {
   /** Ends every subscription with `ClosedError` and releases the connection (the DB is closing). */
   async close(): Promise<void> {
     this.#closed = true
+    this.#connected = false
     this.#context.resources.delete(this)
-    const error = this.#context.closedError ?? new ClosedError('the DB was closed')
+    const error = this.#closedError()
     for (const set of this.#subscribers.values()) for (const s of set) s.end(error)
     this.#subscribers.clear()
+    for (const waiting of this.#waiting.values()) waiting.reject(error)
+    this.#waiting.clear()
     const listener = this.#listener
     this.#listener = undefined
     await listener?.close()
   }
 
-  #forget(subscription: PostgresSubscription<unknown>): boolean {
+  #forget(subscription: Subscription<unknown>): boolean {
     const set = this.#subscribers.get(subscription.channel)
     if (set === undefined || !set.delete(subscription)) return false
     if (set.size === 0) this.#subscribers.delete(subscription.channel)
@@ -133,12 +149,18 @@ export class SubscriptionHub implements DBResource {
     const listener = this.#listener
     if (wanted.length === 0) {
       this.#listener = undefined
+      this.#connected = false
       this.#context.resources.delete(this)
       await listener?.close()
       return
     }
     if (listener === undefined) {
-      const opened = await openListener(this.#context, wanted, { onReset: ({ reconnected }) => this.#resetAll(reconnected) })
+      const opened = await openListener(this.#context, wanted, {
+        onReset: (info) => this.#reset(info),
+        onEvent: (e) => {
+          if (e.type === 'disconnected') this.#connected = false
+        },
+      })
       if (this.#closed) return void (await opened.close())
       this.#listener = opened
       void this.#pump(opened)
@@ -153,11 +175,24 @@ export class SubscriptionHub implements DBResource {
     }
   }
 
-  /** After a reconnection, every live subscription gets its reset before its later messages. */
-  #resetAll(reconnected: boolean): void {
-    if (!reconnected) return // new subscriptions run their own subscribing reset
-    for (const [channel, set] of this.#subscribers) {
-      for (const s of set) if (s.started) s.reset({ reconnected: true, channels: [channel], dropped: 0 })
+  /**
+   * LISTEN is in place on a (new) connection: after a reconnection every
+   * live subscription gets its reset before its later messages, and those
+   * that subscribed while the connection was down start now.
+   */
+  #reset({ reconnected, channels }: ResetInfo): void {
+    if (this.#closed) return
+    this.#connected = true
+    if (reconnected) {
+      for (const [channel, set] of this.#subscribers) {
+        for (const s of set) if (s.started) s.reset({ reconnected: true, channels: [channel], dropped: 0 })
+      }
+    }
+    for (const [subscription, waiting] of this.#waiting) {
+      if (!channels.includes(subscription.channel)) continue
+      this.#waiting.delete(subscription)
+      subscription.start()
+      waiting.resolve()
     }
   }
 
@@ -174,5 +209,13 @@ export class SubscriptionHub implements DBResource {
     if (set === undefined) return
     const plain: Message<string> = Object.freeze({ channel: n.channel, payload: n.payload, pid: n.pid, value: n.payload })
     for (const s of set) s.deliver(n, plain)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed || this.#context.closedError !== undefined) throw this.#closedError()
+  }
+
+  #closedError(): ClosedError {
+    return this.#context.closedError ?? new ClosedError('the DB was closed: open a new one with open()')
   }
 }

@@ -1,5 +1,5 @@
 /** Where a constraint violation happened, as SQLite's message tells it. */
-export interface ConstraintLocation {
+interface ConstraintLocation {
   readonly constraint?: string
   readonly table?: string
   readonly column?: string

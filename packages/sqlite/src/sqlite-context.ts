@@ -37,7 +37,7 @@ export interface SqliteContext extends SessionScope {
 }
 
 /** A session's link to its DB: the context, and whether it is a transaction. */
-export interface SessionLink {
+interface SessionLink {
   readonly context: SqliteContext
   /** 0 on the DB, 1 in a transaction, 2+ in savepoints. */
   readonly depth: number

@@ -17,7 +17,7 @@ import { assertOutsideTransactionOf, inTransactionOf } from './transaction-scope
  * await db.transaction(async (tx) => { tx instanceof SqliteKyselySession }) // true
  * ```
  */
-export class SqliteKyselySession<S> extends KyselySession<S, SqliteContext> implements SqliteSession<S> {
+class SqliteKyselySession<S> extends KyselySession<S, SqliteContext> implements SqliteSession<S> {
   readonly dialect = 'sqlite' as const
 
   protected constructor(kysely: Kysely<S>, context: SqliteContext, depth: number) {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { SystemUser } from './embedded-postgres.js'
 
 /** A server certificate for `localhost`/`127.0.0.1`, its key, and the CA that signed it. */
-export interface TestCertificates {
+interface TestCertificates {
   /** The CA's certificate (PEM), for clients to verify the server with. */
   readonly ca: string
   /** Server settings that turn TLS on with these files. */

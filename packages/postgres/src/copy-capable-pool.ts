@@ -12,7 +12,8 @@ import { CopyRequest } from './copy-request.js'
  * session would, inside the session's transaction, with Kysely's
  * connection bookkeeping and the session's one error mapper. Each pg client
  * keeps one wrapper, so Kysely's per-client state is kept too. Kysely's
- * `destroy()` ends `pool` only when liteorm `owned` it.
+ * `destroy()` ends `pool` only when liteorm `owned` it. Connections come
+ * from `checkout` (the idle check), `pool.connect()` by default.
  *
  * ### Examples
  *
@@ -21,11 +22,11 @@ import { CopyRequest } from './copy-request.js'
  * await kysely.executeQuery(CompiledQuery.raw(request.sql, [request])) // runs the COPY
  * ```
  */
-export function copyCapablePool(pool: pg.Pool, owned: boolean): PostgresPool {
+export function copyCapablePool(pool: pg.Pool, owned: boolean, checkout: () => Promise<pg.PoolClient> = () => pool.connect()): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>()
   return {
     async connect() {
-      const client = await pool.connect()
+      const client = await checkout()
       let wrapper = wrappers.get(client)
       if (wrapper === undefined) {
         wrapper = copyCapableClient(client)

@@ -36,6 +36,14 @@ export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
    * listeners use the DB's pool.
    */
   readonly listenUrl?: string
+  /**
+   * A connection idle in the pool for this long (ms) or longer is sent an
+   * empty statement before a query or transaction uses it, and replaced if
+   * it is dead (a restart, a failover or a network timeout ended its server
+   * side unnoticed). One round trip per such checkout; `0` turns it off.
+   * Default 10 000.
+   */
+  readonly checkIdleAfterMs?: number
 }
 
 /** How long a new connection may take before it fails, unless the options say otherwise. */
@@ -53,7 +61,11 @@ interface ResolvedPools extends PoolWithConfig {
   readonly owned: boolean
   /** A pool of liteorm's own to `listenUrl`, when one is given. */
   readonly listen: PoolWithConfig | undefined
+  /** See {@link OpenOptions.checkIdleAfterMs}. */
+  readonly checkIdleAfterMs: number
 }
+
+const DEFAULT_CHECK_IDLE_AFTER_MS = 10_000
 
 /**
  * Checks what {@link open} was given and makes the pools it calls for:
@@ -74,20 +86,23 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     const listenUrl = process.env.LITEORM_LISTEN_URL
     return resolvePools(listenUrl === undefined || listenUrl === '' ? url : { url, listenUrl })
   }
-  if (typeof dsnOrOptions === 'string') return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined }
+  if (typeof dsnOrOptions === 'string') return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS }
   if (typeof dsnOrOptions !== 'object' || dsnOrOptions === null) {
     throw new InvalidArgumentError(
       `open() needs a DSN string or options, got ${dsnOrOptions === null ? 'null' : typeof dsnOrOptions}: did you forget to set DATABASE_URL?`,
     )
   }
-  const { url, connectionString, pool, listenUrl, ...poolOptions } = dsnOrOptions
+  const { url, connectionString, pool, listenUrl, checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS, ...poolOptions } = dsnOrOptions
+  if (typeof checkIdleAfterMs !== 'number' || !(checkIdleAfterMs >= 0)) {
+    throw new InvalidArgumentError(`checkIdleAfterMs must be a number of milliseconds (0 turns the check off), got ${String(checkIdleAfterMs)}`)
+  }
   if (url !== undefined && connectionString !== undefined) {
     throw new InvalidArgumentError('open() takes the DSN as url or as connectionString, not both')
   }
   const dsn = url ?? connectionString
   const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : dsnConfig(dsn)) }) : borrowed(pool, dsn, poolOptions)
   const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, Client: undefined, ...dsnConfig(listenUrl, 'listenUrl') })
-  return { ...main, owned: pool === undefined, listen }
+  return { ...main, owned: pool === undefined, listen, checkIdleAfterMs }
 }
 
 function borrowed(pool: pg.Pool, dsn: string | undefined, poolOptions: object): PoolWithConfig {

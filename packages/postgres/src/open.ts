@@ -2,6 +2,7 @@ import { withErrorMapping } from '@liteorm/core/backend'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { copyCapablePool } from './copy-capable-pool.js'
+import { idleCheckedCheckout } from './idle-check.js'
 import { createPostgresErrorMapper } from './postgres-error-mapper.js'
 import type { PostgresDB } from './postgres-db.js'
 import { PostgresKyselyDB } from './postgres-session.js'
@@ -32,7 +33,7 @@ import { describeTarget, secretOf } from './redact-dsn.js'
  * ```
  */
 export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): PostgresDB<S> {
-  const { pool, owned, config, listen } = resolvePools(dsnOrOptions)
+  const { pool, owned, config, listen, checkIdleAfterMs } = resolvePools(dsnOrOptions)
   // A checked-out connection that breaks (backend terminated, server gone)
   // also rejects the query in flight, which is where the caller hears of it;
   // without a listener, its 'error' event would crash the process.
@@ -47,8 +48,10 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
   }
   if (!owned) pool.on('acquire', arm) // connections the application's pool made before or without us
   const target = describeTarget(config)
+  const checkout = idleCheckedCheckout(pool, checkIdleAfterMs)
   const context: PostgresContext = {
     pool,
+    checkout,
     listenPool: listen?.pool ?? pool,
     selfCheck: undefined,
     target,
@@ -62,7 +65,7 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
       else pool.off('acquire', arm)
     },
   }
-  const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: copyCapablePool(pool, owned) }), context.mapError) })
+  const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: copyCapablePool(pool, owned, checkout) }), context.mapError) })
   return PostgresKyselyDB.create(kysely, context)
 }
 

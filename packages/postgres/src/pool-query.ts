@@ -3,7 +3,8 @@ import type pg from 'pg'
 import type { PostgresContext } from './postgres-context.js'
 
 /**
- * Runs one statement on a connection checked out of the DB's pool, mapping
+ * Runs one statement on a connection checked out of the DB's pool (idle
+ * connections checked first, see `idleCheckedCheckout`), mapping
  * errors through the DB's one error mapper (connect failures as connect
  * errors). Unlike `pool.query`, a statement error does not destroy the
  * connection: a broken one is no longer queryable and the pool drops it.
@@ -20,7 +21,7 @@ export async function queryOnPool<R extends pg.QueryResultRow>(
   query: string | pg.QueryConfig,
   values?: readonly unknown[],
 ): Promise<pg.QueryResult<R>> {
-  const client = await context.pool.connect().catch((error: unknown) => {
+  const client = await context.checkout().catch((error: unknown) => {
     throw context.mapError(error, 'connect')
   })
   try {

@@ -4,6 +4,8 @@ import type pg from 'pg'
 /** What a PostgreSQL DB and all sessions made from it share. Internal. */
 export interface PostgresContext extends SessionScope {
   readonly pool: pg.Pool
+  /** Checks a connection out of `pool` for a query or a transaction, idle ones checked first. */
+  readonly checkout: () => Promise<pg.PoolClient>
   /** Where listeners and the subscription hub take their connections: the pool itself, or one to `listenUrl`. */
   readonly listenPool: pg.Pool
   /** The first listener's check that notifications sent through `pool` reach `listenPool`'s connections; once per DB. */

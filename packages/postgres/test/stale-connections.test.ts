@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useDatabase } from '@liteorm/testing/vitest'
-import { listen, notify, open, pool, subscribe, type PostgresDB } from '@liteorm/postgres'
+import { ConnectionError, listen, notify, open, pool, sql, subscribe, type PostgresDB } from '@liteorm/postgres'
 import { FaultProxy } from '../../../test/fault-proxy.js'
 import { EventLog, killBackends } from '../../../test/listener-probe.js'
 
@@ -38,6 +38,23 @@ describe('stale pooled connections', () => {
       }
     } finally {
       await db.close()
+      await proxy.close()
+    }
+  })
+
+  it('queries and transactions on idle pooled connections whose server side is gone: the idle check replaces them (checkIdleAfterMs), and without it the query fails', async () => {
+    const proxy = await FaultProxy.forUrl(url)
+    const checked = open({ connectionString: proxy.rewrite(url), max: 4, checkIdleAfterMs: 1 })
+    const unchecked = open({ connectionString: proxy.rewrite(url), max: 4, checkIdleAfterMs: 0 })
+    try {
+      await Promise.all([warm(checked, 4), warm(unchecked, 4)])
+      await new Promise((r) => setTimeout(r, 20)) // idle past the 1 ms threshold
+      proxy.orphan()
+      expect(await checked.queryOne(sql<{ one: number }>`select 1 as one`)).toEqual({ one: 1 })
+      expect(await checked.transaction((tx) => tx.queryOne(sql<{ two: number }>`select 2 as two`))).toEqual({ two: 2 })
+      await expect(unchecked.query(sql`select 1`)).rejects.toBeInstanceOf(ConnectionError)
+    } finally {
+      await Promise.all([checked.close(), unchecked.close()])
       await proxy.close()
     }
   })

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -392,5 +392,34 @@ describe('on an SQLite file', () => {
     expect(parse(await cli.nextLine()).payload).toBe('from stdin')
     cli.child.kill('SIGINT')
     expect(await cli.exited).toEqual({ code: 130, signal: null })
+  })
+})
+
+describe('over TLS, as managed PostgreSQL requires it', () => {
+  it('tail, notify and status work with sslmode=verify-full and the CA in the URL; a wrong CA is a connection error (exit 1)', async () => {
+    const [server, other] = await Promise.all([startEmbeddedPostgres({ tls: true }), startEmbeddedPostgres({ tls: true })])
+    const tlsDir = mkdtempSync(join(tmpdir(), 'liteorm-cli-tls-'))
+    try {
+      const ca = join(tlsDir, 'ca.pem')
+      const wrong = join(tlsDir, 'wrong.pem')
+      writeFileSync(ca, server.ca!)
+      writeFileSync(wrong, other.ca!)
+      const withCa = (file: string): string => `${server.url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(file)}`
+      const tail = startCli(['tail', '--url', withCa(ca), 'secure'])
+      await tail.waitForStderr(/listening/i)
+      const sent = await runCli(['notify', '--url', withCa(ca), 'secure', 'over tls'])
+      expect(sent.code).toBe(0)
+      expect(JSON.parse(await tail.nextLine())).toMatchObject({ channel: 'secure', payload: 'over tls' })
+      const status = await runCli(['status', '--json', '--url', withCa(ca)])
+      expect(status.code).toBe(0)
+      tail.child.kill('SIGTERM')
+      await tail.exited
+      const refusedTls = await runCli(['notify', '--url', withCa(wrong), 'secure', 'never'])
+      expect(refusedTls.code).toBe(1)
+      expect(refusedTls.stderr).toMatch(/certificate/i)
+    } finally {
+      await Promise.all([server.stop(), other.stop()])
+      rmSync(tlsDir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,10 +1,8 @@
 import type { Session } from '@liteorm/core'
-import { channelList, ListenerCore } from '@liteorm/core/backend'
+import { channelList } from '@liteorm/core/backend'
 import type { PostgresListenOptions } from './listen-options.js'
-import { postgresListenerSettings } from './listener-settings.js'
-import { requireContext, type PostgresContext } from './postgres-context.js'
-import { checkNotificationsArrive } from './listener-self-check.js'
-import { PostgresTransport } from './postgres-link.js'
+import { openListener } from './open-listener.js'
+import { requireContext } from './postgres-context.js'
 import type { PostgresListener } from './postgres-listener.js'
 
 /**
@@ -37,22 +35,4 @@ import type { PostgresListener } from './postgres-listener.js'
 export async function listen<S>(db: Session<S>, channels: string | readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
   const list = channelList(channels)
   return openListener(requireContext(db, 'listen'), list, options)
-}
-
-/**
- * Opens a listener on `context`'s pool, registered with the DB so that
- * closing it closes the listener: the part of {@link listen} after the
- * arguments are checked, shared with the subscription hub. Rejects as
- * {@link listen} does.
- *
- * ### Examples
- *
- * ```ts
- * const listener = await openListener(context, ['jobs'], { onReset })
- * ```
- */
-export async function openListener(context: PostgresContext, channels: readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
-  const settings = postgresListenerSettings(options, context.listenPool.options.connectionTimeoutMillis || 10_000)
-  await checkNotificationsArrive(context)
-  return ListenerCore.open({ transport: new PostgresTransport(context), channels, settings, registry: context.resources })
 }

@@ -1,6 +1,6 @@
 import { ClosedError, type Message, type Notification, type ResetInfo } from '@liteorm/core'
 import type { Closeable } from '@liteorm/core/backend'
-import { openListener } from './listen.js'
+import { openListener } from './open-listener.js'
 import type { PostgresContext } from './postgres-context.js'
 import type { PostgresListener } from './postgres-listener.js'
 import type { Subscription } from './subscription.js'

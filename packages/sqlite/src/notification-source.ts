@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { SqliteSettings } from './open-options.js'
+import type { SqliteSettings } from './open-settings.js'
 import { NOTIFICATIONS_TABLE, SELECT_NOTIFICATIONS_SEQ, type NotificationRow } from './notifications-table.js'
 import type { SqliteContext } from './sqlite-context.js'
 

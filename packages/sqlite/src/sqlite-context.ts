@@ -1,7 +1,7 @@
 import type { Session } from '@liteorm/core'
 import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type Database from 'better-sqlite3'
-import type { SqliteSettings } from './open-options.js'
+import type { SqliteSettings } from './open-settings.js'
 
 /** Something that is closed when its DB closes (a listener). */
 export interface DBResource {

@@ -1,5 +1,6 @@
 import { ChannelSet } from './channel-set.js'
 import { abortable, Deadline } from './deadline.js'
+import { sleep } from './backoff.js'
 import { ClosedError, ConnectionError, InvalidArgumentError, LiteormError } from './errors.js'
 import { LinkSupervisor } from './link-supervisor.js'
 import type { Listener } from './listener.js'
@@ -260,7 +261,11 @@ export class ListenerCore implements Listener {
     }
   }
 
-  /** One probe on the live link, bounded by the health-check (or connect) time. */
+  /**
+   * One probe on the live link, bounded by the health-check (or connect)
+   * time. When the link turns out dead (a stale connection), it is replaced
+   * and the probe is sent once more on the fresh link, within the same time.
+   */
   async #probe(what: string): Promise<readonly string[] | undefined> {
     const link = this.#supervisor.live
     const target = this.#transport.target
@@ -269,8 +274,22 @@ export class ListenerCore implements Listener {
     const step = new Deadline(ms, this.#closing.signal, () => new ConnectionError(`${target} gave no answer to ${what} within ${ms} ms`))
     try {
       return await abortable(link.probe(), step.signal)
+    } catch (error) {
+      if (!(error instanceof ConnectionError) || step.signal.aborted || this.#settings.reconnect === false) throw error
+      this.#supervisor.linkFailed(link, error)
+      return await abortable(this.#nextLive(link, step.signal).then((fresh) => fresh.probe()), step.signal)
     } finally {
       step.clear()
+    }
+  }
+
+  /** The first live link other than `gone`, once the supervisor has one; rejects when `signal` aborts. */
+  async #nextLive(gone: ListenerLink, signal: AbortSignal): Promise<ListenerLink> {
+    for (;;) {
+      const link = this.#supervisor.live
+      if (link !== undefined && link !== gone) return link
+      await sleep(NEXT_LIVE_POLL_MS, signal)
+      if (signal.aborted) throw signal.reason
     }
   }
 
@@ -279,6 +298,9 @@ export class ListenerCore implements Listener {
     if (this.#failure !== undefined) throw this.#failure
   }
 }
+
+/** How often a probe waiting for a replaced link looks for the fresh one. */
+const NEXT_LIVE_POLL_MS = 10
 
 function closedListenerError(): ClosedError {
   return new ClosedError('the listener was closed: open a new one with listen()')

@@ -42,6 +42,23 @@ describe('stale pooled connections', () => {
     }
   })
 
+  it("ping() on a live listener whose connection is dead unnoticed reconnects and answers on the fresh connection; listen() applies on it", async () => {
+    const proxy = await FaultProxy.forUrl(url)
+    const db = open({ connectionString: proxy.rewrite(url), max: 4 })
+    try {
+      const l = await listen(db, 'pinged', { reconnect: { minDelayMs: 10, maxDelayMs: 50 } })
+      proxy.orphan() // the listener's connection: its server side gone, and nothing told
+      await l.ping()
+      await l.listen('added after')
+      await notify(sender, 'added after', 'heard on the fresh connection')
+      expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('heard on the fresh connection')
+      await l.close()
+    } finally {
+      await db.close()
+      await proxy.close()
+    }
+  })
+
   it('queries and transactions on idle pooled connections whose server side is gone: the idle check replaces them (checkIdleAfterMs), and without it the query fails', async () => {
     const proxy = await FaultProxy.forUrl(url)
     const checked = open({ connectionString: proxy.rewrite(url), max: 4, checkIdleAfterMs: 1 })

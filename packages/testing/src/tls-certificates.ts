@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { chownSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { SystemUser } from './embedded-postgres.js'
+import type { SystemUser } from './system-user.js'
 
 /** A server certificate for `localhost`/`127.0.0.1`, its key, and the CA that signed it. */
 interface TestCertificates {

@@ -6,7 +6,7 @@ import { openNotificationDatabase } from './notification-database.js'
 import { parseCommandLine } from './parse-command-line.js'
 import { print } from './print.js'
 import { readStdin } from './read-stdin.js'
-import { passwordOf } from './redact.js'
+import { passwordOf } from '@liteorm/core/backend'
 import { resolveUrl } from './resolve-url.js'
 import { UsageError } from './usage-error.js'
 

@@ -28,3 +28,4 @@ export {
 export { abortable } from './deadline.js'
 export { copyTarget, describeValue, type CopyTarget } from './copy-target.js'
 export { checkCopyRows, COPY_BATCH_ROWS, invalidCopyValue, rowBatches, type RowBatch } from './copy-rows.js'
+export { passwordOf, redact } from './redact.js'

@@ -11,8 +11,8 @@ import {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-import type { ErrorMapper } from '@liteorm/core/backend'
-import { redact, redactError } from './redact-dsn.js'
+import { redact, type ErrorMapper } from '@liteorm/core/backend'
+import { redactError } from './redact-dsn.js'
 
 /** The fields of a node-postgres error that the mapping reads. */
 interface PgErrorFields {
@@ -47,10 +47,10 @@ const lostConnection = /connection terminated|terminating connection|connection 
  * ```
  */
 export function createPostgresErrorMapper(target: string, secrets: readonly (string | undefined)[]): ErrorMapper {
-  const scrub = (text: string): string => secrets.reduce<string>((t, secret) => redact(t, secret), text)
+  const scrub = (text: string): string => redact(text, secrets)
   return (error, phase) => {
     if (error instanceof LiteormError) return error
-    for (const secret of secrets) redactError(error, secret)
+    redactError(error, secrets)
     const fields: PgErrorFields = typeof error === 'object' && error !== null ? (error as PgErrorFields) : {}
     const code = typeof fields.code === 'string' ? fields.code : undefined
     const message = scrub(typeof fields.message === 'string' && fields.message !== '' ? fields.message : String(error))

@@ -1,3 +1,4 @@
+import { passwordOf, redact } from '@liteorm/core/backend'
 import type { PoolConfig } from 'pg'
 
 /**
@@ -39,48 +40,29 @@ export function describeTarget(config: PoolConfig): string {
  */
 export function secretOf(config: PoolConfig): string | undefined {
   if (typeof config.password === 'string' && config.password !== '') return config.password
-  if (config.connectionString === undefined) return undefined
-  try {
-    const password = new URL(config.connectionString).password
-    return password === '' ? undefined : decodeURIComponent(password)
-  } catch {
-    const match = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(config.connectionString)
-    return match?.[1] || undefined
-  }
+  return config.connectionString === undefined ? undefined : passwordOf(config.connectionString)
 }
 
 /**
- * Replaces every occurrence of `secret` (raw and URL-encoded) in `text` with
- * `***`.
- *
- * ### Examples
- *
- * ```ts
- * redact('auth failed for s3cret', 's3cret') // 'auth failed for ***'
- * ```
- */
-export function redact(text: string, secret: string | undefined): string {
-  if (secret === undefined || secret === '') return text
-  return text.split(secret).join('***').split(encodeURIComponent(secret)).join('***')
-}
-
-/**
- * Scrubs `secret` (raw and URL-encoded) out of every string property of a
+ * Scrubs `secrets` (raw and URL-encoded) out of every string property of a
  * driver error in place (`message`, `stack`, `detail`, `where`, …), so that
  * logging a mapped error's `cause` cannot show it either. Returns `error`.
  *
  * ### Examples
  *
  * ```ts
- * redactError(pgError, 's3cret').message // 'password "***" is wrong'
+ * redactError(pgError, ['s3cret']).message // 'password "***" is wrong'
  * ```
  */
-export function redactError(error: unknown, secret: string | undefined): unknown {
-  if (secret === undefined || secret === '' || typeof error !== 'object' || error === null) return error
+export function redactError(error: unknown, secrets: readonly (string | undefined)[]): unknown {
+  if (typeof error !== 'object' || error === null) return error
   const fields = error as Record<string, unknown>
   for (const key of new Set([...Object.getOwnPropertyNames(error), 'message', 'stack'])) {
     const value = fields[key]
-    if (typeof value === 'string' && value !== redact(value, secret)) fields[key] = redact(value, secret)
+    if (typeof value === 'string') {
+      const scrubbed = redact(value, secrets)
+      if (scrubbed !== value) fields[key] = scrubbed
+    }
   }
   return error
 }

@@ -59,10 +59,11 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
     resources: new Set(),
     closedError: undefined,
     ownedPools: [...(owned ? [pool] : []), ...(listen === undefined ? [] : [listen.pool])],
+    // Kysely's destroy() may have ended the main pool already (see copyCapablePool); the listen pool is ours alone.
     detach: async () => {
       await listen?.pool.end()
-      if (owned) await pool.end()
-      else pool.off('acquire', arm)
+      if (!owned) pool.off('acquire', arm)
+      else if (!pool.ending) await pool.end()
     },
   }
   const kysely = new Kysely<S>({ dialect: withErrorMapping(new PostgresDialect({ pool: copyCapablePool(pool, owned, checkout) }), context.mapError) })

@@ -78,7 +78,7 @@ export class PostgresKyselyDB<S> extends PostgresKyselySession<S> implements Pos
     await this.kysely.destroy()
     // Kysely ends the pool only if it ever ran a query; a DB used just for
     // listening would leave its idle connections open.
-    if (!context.pool.ending) await context.detach()
+    await context.detach()
     await Promise.all(this.#connections.map((c) => c.closed()))
   }
 }

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql as kyselySql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { admin } from '@liteorm/testing'
+import { expectNoBackends } from '../../../test/listener-probe.js'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { InvalidArgumentError, listen, notify, open, pool, sql, subscribe, type Notification } from '@liteorm/postgres'
 
@@ -73,6 +74,17 @@ describe('open() validates the DSN, never echoing its password', () => {
     const db = open(dsn)
     expect(pool(db)!.totalCount).toBe(0)
     return db.close()
+  })
+
+  it('db.close() ends the listenUrl pool too, also after a transaction let Kysely end the main pool', async () => {
+    const listenUrl = new URL(url)
+    listenUrl.searchParams.set('application_name', 'listen-pool-closed')
+    const db = open({ url, listenUrl: listenUrl.toString() })
+    await db.transaction((tx) => tx.exec(sql`select 1`))
+    const l = await listen(db, 'closing')
+    await l.close() // its connection idles in the listen pool
+    await db.close()
+    await expectNoBackends(url, 'listen-pool-closed')
   })
 
   it('a well-formed DSN with options reaches the server', async () => {

@@ -8,7 +8,7 @@ import { openNotificationDatabase } from './notification-database.js'
 import { notificationLine } from './notification-line.js'
 import { parseCommandLine } from './parse-command-line.js'
 import { print } from './print.js'
-import { passwordOf } from '@liteorm/core/backend'
+import { abortable, passwordOf } from '@liteorm/core/backend'
 import { resolveUrl } from './resolve-url.js'
 import { ShutdownSignals } from './shutdown-signals.js'
 import { StdoutSink } from './stdout-sink.js'
@@ -78,10 +78,8 @@ export async function tailCommand(args: readonly string[], { env, reporter }: Co
 
 /** `promise`'s value, or `undefined` if `signal` aborts first (a later rejection of `promise` is then ignored). */
 function unlessAborted(promise: Promise<Listener>, signal: AbortSignal): Promise<Listener | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined)
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  return abortable(promise, signal).catch((error: unknown) => {
+    if (signal.aborted) return undefined
+    throw error
   })
 }

@@ -1,5 +1,5 @@
 import { type CopyColumn, type CopyFromOptions, type CopyRow, type CopyRows, type CopyTable, type Result, type Session } from '@liteorm/core'
-import { checkCopyRows, COPY_BATCH_ROWS, copyTarget, invalidCopyValue, rowBatches, type CopyTarget } from '@liteorm/core/backend'
+import { abortable, checkCopyRows, COPY_BATCH_ROWS, copyTarget, invalidCopyValue, rowBatches, type CopyTarget } from '@liteorm/core/backend'
 import type Database from 'better-sqlite3'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { copyValue } from './copy-value.js'
@@ -78,11 +78,7 @@ function untilAborted<T>(signal: AbortSignal | undefined, work: (stopped: () => 
   if (signal === undefined) return work(() => false)
   // Aborted while the transaction waited for the connection: write nothing.
   if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', abort, { once: true })
-    work(() => signal.aborted).then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
-  })
+  return abortable(work(() => signal.aborted), signal)
 }
 
 /** Inserts every row; returns early, writing nothing more, once `stopped()` (the transaction is being rolled back). */

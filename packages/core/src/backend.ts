@@ -1,9 +1,10 @@
 /**
  * What backend packages (`@liteorm/postgres`, `@liteorm/sqlite`, a third
- * one) build on, and applications never need: the session base on Kysely,
- * the one place errors are mapped, the notification queue, argument checks
- * and backoff. Not covered by the stability promise of `@liteorm/core`'s
- * main entry.
+ * one) build on, and applications never need: the listener core and the
+ * link contract a transport implements, the session base on Kysely, the one
+ * place errors are mapped, the notification queue, argument checks, the
+ * `copyFrom` helpers and secret redaction. Not covered by the stability
+ * promise of `@liteorm/core`'s main entry.
  *
  * @module
  */

@@ -7,6 +7,7 @@ import type { PostgresListener } from './postgres-listener.js'
 
 /**
  * Listens to `channels` on one dedicated connection taken from the DB's pool
+ * (or from `listenUrl`'s)
  * for the listener's whole life, and resolves once LISTEN is in place and
  * the first `onReset` has run. Channel names are exact and case-sensitive,
  * and always quoted. The listener reconnects on connection loss unless

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ConnectionError } from '@liteorm/core'
-import type { LinkSink } from '@liteorm/core/backend'
+import { abortable, type LinkSink } from '@liteorm/core/backend'
 import pg from 'pg'
 import type { PostgresContext } from './postgres-context.js'
 import { PostgresTransport } from './postgres-link.js'
@@ -42,10 +42,7 @@ async function selfCheck(context: PostgresContext): Promise<void> {
   let reusable = false
   try {
     await notifyFromElsewhere(context, channel)
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SELF_CHECK_MS)))
-    const ok = await Promise.race([arrived, timedOut])
-    clearTimeout(timer)
+    const ok = await abortable(arrived, AbortSignal.timeout(SELF_CHECK_MS)).catch(() => false)
     if (!ok) {
       // Its server connection may still be LISTENing: never hand it out again.
       throw new ConnectionError(

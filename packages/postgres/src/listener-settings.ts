@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@liteorm/core'
-import { listenerSettings, type ListenerSettings, type ReconnectSettings } from '@liteorm/core/backend'
+import { DEFAULT_RECONNECT, listenerSettings, type ListenerSettings, type ReconnectSettings } from '@liteorm/core/backend'
 import type { PostgresListenOptions } from './listen-options.js'
 
 /**
@@ -19,8 +19,8 @@ export function postgresListenerSettings(options: PostgresListenOptions | undefi
     let reconnect: ReconnectSettings | false = false
     if (o.reconnect !== false) {
       const r = typeof o.reconnect === 'object' && o.reconnect !== null ? o.reconnect : {}
-      const minDelayMs = positive(r.minDelayMs ?? 100, 'reconnect.minDelayMs')
-      const maxDelayMs = positive(r.maxDelayMs ?? Math.max(10_000, minDelayMs), 'reconnect.maxDelayMs')
+      const minDelayMs = positive(r.minDelayMs ?? DEFAULT_RECONNECT.minDelayMs, 'reconnect.minDelayMs')
+      const maxDelayMs = positive(r.maxDelayMs ?? Math.max(DEFAULT_RECONNECT.maxDelayMs, minDelayMs), 'reconnect.maxDelayMs')
       if (maxDelayMs < minDelayMs) {
         throw new InvalidArgumentError(`reconnect.maxDelayMs (${maxDelayMs}) must not be below reconnect.minDelayMs (${minDelayMs})`)
       }

@@ -13,7 +13,7 @@ const LISTENING_CHANNELS = 'select pg_listening_channels() as channel'
 
 /**
  * How a PostgreSQL listener opens its links: one dedicated connection from
- * the DB's pool each, LISTENing with quoted identifiers. The only place
+ * the DB's listen pool each (its pool, or `listenUrl`'s), LISTENing with quoted identifiers. The only place
  * that knows node-postgres's internals (its protocol connection, its
  * socket, the {@link tapNotifications} hookup).
  *

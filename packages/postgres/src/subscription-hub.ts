@@ -201,6 +201,10 @@ export class SubscriptionHub implements Closeable {
       for await (const n of listener) this.#dispatch(n)
     } catch (error) {
       for (const set of this.#subscribers.values()) for (const s of set) s.end(error as Error)
+      for (const [subscription, waiting] of this.#waiting) {
+        this.#waiting.delete(subscription)
+        waiting.reject(error as Error) // a subscribe() still waiting for its LISTEN must not wait forever
+      }
     }
   }
 

@@ -57,9 +57,11 @@ export type RetryableCode = 'RETRYABLE' | 'SERIALIZATION_FAILURE' | 'DEADLOCK' |
 /**
  * The codes of {@link MissedNotificationsError}: `OVERFLOW`, a subscription's
  * buffer overflowed and was dropped; `PRUNED`, an SQLite listener fell
- * further behind than the notifiers keep rows.
+ * further behind than the notifiers keep rows; `SLOT_INVALIDATED`, the
+ * server gave up a durable listener's replication slot (it fell
+ * `max_slot_wal_keep_size` behind) and a new one starts from now.
  */
-export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED'
+export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED' | 'SLOT_INVALIDATED'
 
 /** Options every liteorm error accepts. */
 export interface LiteormErrorOptions {

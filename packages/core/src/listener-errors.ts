@@ -91,7 +91,10 @@ export interface MissedNotificationsOptions extends LiteormErrorOptions {
  * code `OVERFLOW` when a subscription fell `maxBuffered` behind and dropped
  * its queue (reported to `onError` when it has no `onReset`); code
  * `PRUNED` when an SQLite listener fell further behind than the notifiers
- * keep rows (its `onEvent` sees it as `disconnected`, then `onReset` runs).
+ * keep rows (its `onEvent` sees it as `disconnected`, then `onReset` runs);
+ * code `SLOT_INVALIDATED` when PostgreSQL invalidated a durable logical
+ * listener's slot (`dropped` is `NaN`: the server does not say how many;
+ * `onEvent` sees it as `connect-failed`, then `onReset` runs on a new slot).
  * Re-read what was missed from where it is stored.
  *
  * ### Examples

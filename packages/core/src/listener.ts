@@ -16,12 +16,15 @@ export interface ResetInfo {
  * - `disconnected`: the connection was lost; `error` says why.
  * - `connect-failed`: an attempt to (re)connect failed; the next comes after `retryInMs`.
  * - `reconnected`: a later connection is up, LISTEN is in place again and `onReset` has run.
+ * - `lag`: a durable replication slot (PostgreSQL's logical transport) keeps
+ *   `lagBytes` of WAL, past the listener's warning threshold.
  */
 export type ListenerEvent =
   | { readonly type: 'connected'; readonly error?: undefined }
   | { readonly type: 'reconnected'; readonly error?: undefined }
   | { readonly type: 'disconnected'; readonly error: LiteormError }
   | { readonly type: 'connect-failed'; readonly error: LiteormError; readonly attempt: number; readonly retryInMs: number }
+  | { readonly type: 'lag'; readonly error?: undefined; readonly slot: string; readonly lagBytes: number }
 
 /** Options every backend's `listen` accepts. */
 export interface ListenOptions {

@@ -5,11 +5,13 @@
  * @module
  */
 export { open } from './open.js'
-export type { OpenOptions } from './open-options.js'
+export type { NotificationTransport, OpenOptions } from './open-options.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
+export { dropDurable } from './durable-slot.js'
+export { replicationStatus, type ReplicationSlotStatus } from './replication-status.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
 export type { PostgresSubscription } from './postgres-subscription.js'
 export type { PostgresListenOptions } from './listen-options.js'

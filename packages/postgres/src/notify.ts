@@ -1,6 +1,7 @@
 import type { Channel, Session } from '@liteorm/core'
 import { outgoingNotification } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
+import { LOGICAL_MAX_PAYLOAD_BYTES, emitLogicalMessage } from './logical-message.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
@@ -18,9 +19,16 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
  * one (one `pg_notify` call each, in call order), each still delivered and
  * resolved once committed.
  *
+ * On a DB opened with `notifications: 'logical'` it writes a transactional
+ * logical message instead, `pg_logical_emit_message(true, 'liteorm:' ||
+ * channel, payload)`, bound, in the session's transaction: delivered at
+ * commit, in commit order, not at all on rollback (nor from a rolled-back
+ * savepoint), with payloads up to 256 MiB.
+ *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
- * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more, or a value
- * its typed channel rejects; with `ClosedError` on a closed DB.
+ * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more (over 256
+ * MiB on the logical transport), or a value its typed channel rejects; with
+ * `ClosedError` on a closed DB.
  *
  * ### Examples
  *
@@ -37,8 +45,12 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  const { channel: name, payload: text } = outgoingNotification(channel, payload)
   const context = requireContext(session, 'notify')
+  if (context.notifications === 'logical') {
+    const { channel: name, payload: text } = outgoingNotification(channel, payload, LOGICAL_MAX_PAYLOAD_BYTES)
+    return emitLogicalMessage(session, name, text)
+  }
+  const { channel: name, payload: text } = outgoingNotification(channel, payload)
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return

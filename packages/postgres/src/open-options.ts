@@ -14,6 +14,7 @@ import { multiHostClient } from './multi-host-client.js'
  * open({ url: process.env.DATABASE_URL, max: 20 })
  * open({ pool: appPool }) // share the application's own pg.Pool; db.close() leaves it open
  * open({ url: pooledUrl, listenUrl: directUrl }) // queries through PgBouncer, LISTEN straight to PostgreSQL
+ * open({ url, notifications: 'logical' }) // notify/listen over logical decoding (wal_level=logical)
  * ```
  */
 export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
@@ -44,7 +45,21 @@ export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
    * Default 10 000.
    */
   readonly checkIdleAfterMs?: number
+  /**
+   * How `notify` sends and `listen`/`subscribe` receive: `'notify'` (the
+   * default) uses `pg_notify` and LISTEN; `'logical'` writes a
+   * transactional logical message (`pg_logical_emit_message`) into the
+   * sender's transaction and reads it through a replication connection to
+   * `listenUrl` (or `url`): no 8000-byte limit, no NOTIFY commit lock, and
+   * `listen(db, chs, { durable })` for at-least-once delivery. Needs
+   * `wal_level=logical` and a role with the REPLICATION attribute; see the
+   * package README.
+   */
+  readonly notifications?: NotificationTransport
 }
+
+/** The notification transports a PostgreSQL DB can use; see {@link OpenOptions.notifications}. */
+export type NotificationTransport = 'notify' | 'logical'
 
 /** How long a new connection may take before it fails, unless the options say otherwise. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
@@ -63,6 +78,8 @@ interface ResolvedPools extends PoolWithConfig {
   readonly listen: PoolWithConfig | undefined
   /** See {@link OpenOptions.checkIdleAfterMs}. */
   readonly checkIdleAfterMs: number
+  /** See {@link OpenOptions.notifications}. */
+  readonly notifications: NotificationTransport
 }
 
 const DEFAULT_CHECK_IDLE_AFTER_MS = 10_000
@@ -86,13 +103,18 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     const listenUrl = process.env.LITEORM_LISTEN_URL
     return resolvePools(listenUrl === undefined || listenUrl === '' ? url : { url, listenUrl })
   }
-  if (typeof dsnOrOptions === 'string') return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS }
+  if (typeof dsnOrOptions === 'string') {
+    return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS, notifications: 'notify' }
+  }
   if (typeof dsnOrOptions !== 'object' || dsnOrOptions === null) {
     throw new InvalidArgumentError(
       `open() needs a DSN string or options, got ${dsnOrOptions === null ? 'null' : typeof dsnOrOptions}: did you forget to set DATABASE_URL?`,
     )
   }
-  const { url, connectionString, pool, listenUrl, checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS, ...poolOptions } = dsnOrOptions
+  const { url, connectionString, pool, listenUrl, checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS, notifications = 'notify', ...poolOptions } = dsnOrOptions
+  if (notifications !== 'notify' && notifications !== 'logical') {
+    throw new InvalidArgumentError(`notifications must be 'notify' or 'logical', got ${JSON.stringify(notifications) ?? String(notifications)}`)
+  }
   if (typeof checkIdleAfterMs !== 'number' || !(checkIdleAfterMs >= 0)) {
     throw new InvalidArgumentError(`checkIdleAfterMs must be a number of milliseconds (0 turns the check off), got ${String(checkIdleAfterMs)}`)
   }
@@ -102,7 +124,7 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
   const dsn = url ?? connectionString
   const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : dsnConfig(dsn)) }) : borrowed(pool, dsn, poolOptions)
   const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, Client: undefined, ...dsnConfig(listenUrl, 'listenUrl') })
-  return { ...main, owned: pool === undefined, listen, checkIdleAfterMs }
+  return { ...main, owned: pool === undefined, listen, checkIdleAfterMs, notifications }
 }
 
 function borrowed(pool: pg.Pool, dsn: string | undefined, poolOptions: object): PoolWithConfig {

@@ -14,7 +14,7 @@ const STATUS_INTERVAL_MS = 10_000
 const END_ON_RELEASE_MS = 1000
 
 /** What a {@link LogicalLink} needs besides its connection. */
-export interface LogicalLinkInit {
+interface LogicalLinkInit {
   readonly client: pg.Client
   /** The `START_REPLICATION` CopyBoth stream: one frame per chunk in, status updates out. */
   readonly stream: Duplex
@@ -53,6 +53,8 @@ export class LogicalLink implements ListenerLink {
   readonly #keepaliveWaiters: (() => void)[] = []
   readonly #onInterval: () => void
   #released = false
+  /** Cleared once the stream or the connection ended or failed: nothing more may be written. */
+  #writable = true
   /** Resolves once the server has started streaming (CopyBothResponse); rejects with why it did not. */
   readonly started: Promise<void>
 
@@ -64,6 +66,7 @@ export class LogicalLink implements ListenerLink {
     this.#ledger = ledger
     this.#onInterval = onInterval
     const lost = (error: unknown): void => {
+      this.#writable = false
       if (!this.#released) sink.lost(lostError(error))
     }
     this.started = new Promise<void>((resolve, reject) => {
@@ -86,7 +89,7 @@ export class LogicalLink implements ListenerLink {
 
   /** Tells the server how far the consumer is done (the ledger's acknowledgeable position); `reply` asks for a keepalive back. */
   sendStatus(reply: boolean): void {
-    if (this.#released || this.#stream.destroyed) return
+    if (this.#released || !this.#writable || this.#stream.destroyed) return
     const position = this.#ledger.ackable
     if (position === 0n && !reply) return
     this.#stream.write(statusUpdate(position, reply))
@@ -156,8 +159,10 @@ export class LogicalLink implements ListenerLink {
     })
   }
 
+  /** Ends the replication connection (its temporary slot goes with it), first telling the server what is acknowledged. */
   async release(): Promise<void> {
     if (this.#released) return
+    this.sendStatus(false)
     this.#released = true
     clearInterval(this.#timer)
     this.#stream.removeListener('data', this.#onFrame)

@@ -12,7 +12,7 @@ import type { PostgresContext } from './postgres-context.js'
 import { slotLagBytes } from './replication-status.js'
 
 /** What a logical listener was asked for besides its channels. */
-export interface LogicalListenSettings {
+interface LogicalListenSettings {
   /** The permanent slot's name (`liteorm_<durable>`), or `undefined` for a temporary slot. */
   readonly slot: string | undefined
   /** Lag past which `onEvent` hears a `lag` event (durable only). */

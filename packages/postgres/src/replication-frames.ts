@@ -5,7 +5,7 @@
  */
 
 /** A frame the walsender sends: WAL data carrying one pgoutput message, or a keepalive. */
-export type ServerFrame =
+type ServerFrame =
   | { readonly kind: 'data'; readonly message: PgoutputMessage }
   | { readonly kind: 'keepalive'; readonly walEnd: bigint; readonly replyRequested: boolean }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropDurable, InvalidArgumentError, listen, MissedNotificationsError, notify, open, replicationStatus, sql, type PostgresDB } from '@liteorm/postgres'
-import { admin, startEmbeddedPostgres } from '@liteorm/testing'
+import { startEmbeddedPostgres } from '@liteorm/testing'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { EventLog } from '../../../test/listener-probe.js'
 import { logicalUnsupported, replicationLeftovers } from './logical-support.js'

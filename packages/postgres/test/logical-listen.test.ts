@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ClosedError, InvalidArgumentError, listen, notify, open, sql, type Notification, type PostgresDB } from '@liteorm/postgres'
+import { ClosedError, InvalidArgumentError, listen, notify, open, sql, type PostgresDB } from '@liteorm/postgres'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { logicalUnsupported, replicationLeftovers } from './logical-support.js'
 
@@ -139,14 +139,22 @@ describe.skipIf(skip !== undefined)(`logical transport: notify and listen${skip 
     await expect(listen(db, 'x', { durable: 'Billing!' })).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
-  it('a slow consumer pauses the replication stream instead of buffering without bound', async () => {
-    const l = await listen(db, ['flood'], { maxBuffered: 50 })
+  it('a slow consumer pauses the replication stream: the walsender waits on its socket instead of the listener buffering', async () => {
+    const l = await listen(db, ['flood'], { maxBuffered: 4, healthCheckMs: false })
+    const chunk = 'x'.repeat(1024 * 1024)
     await db.transaction(async (tx) => {
-      for (let i = 0; i < 2000; i++) await notify(tx, 'flood', String(i))
+      for (let i = 0; i < 48; i++) await notify(tx, 'flood', `${i}:${chunk}`)
     })
-    const got: Notification[] = []
-    for (let i = 0; i < 2000; i++) got.push(await l.receive(AbortSignal.timeout(5000)))
-    expect(got.map((n) => Number(n.payload))).toEqual(Array.from({ length: 2000 }, (_, i) => i))
+    const blocked = async (): Promise<string | undefined> => {
+      const rows = await db.query(
+        sql<{ wait: string | null }>`select a.wait_event as wait from pg_stat_activity a join pg_replication_slots s on s.active_pid = a.pid where s.slot_name like 'liteorm\_%' and s.database = current_database()`,
+      )
+      return rows[0]?.wait ?? undefined
+    }
+    await expect.poll(blocked, { timeout: 15_000, interval: 50 }).toBe('WalSenderWriteData')
+    await new Promise((resolve) => setTimeout(resolve, 1000)) // a generous bound: still blocked a second later, with nothing received
+    expect(await blocked()).toBe('WalSenderWriteData')
+    for (let i = 0; i < 48; i++) expect((await l.receive(AbortSignal.timeout(10_000))).payload).toBe(`${i}:${chunk}`)
     await l.close()
   })
 })

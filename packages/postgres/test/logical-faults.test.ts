@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropDurable, listen, notify, open, type PostgresDB } from '@liteorm/postgres'
 import { admin } from '@liteorm/testing'
 import { useDatabase } from '@liteorm/testing/vitest'
+import { FaultProxy } from '../../../test/fault-proxy.js'
 import { EventLog } from '../../../test/listener-probe.js'
 import { logicalUnsupported } from './logical-support.js'
 
@@ -57,5 +58,26 @@ describe.skipIf(skip !== undefined)(`logical transport: faults${skip === undefin
     expect([...first, ...rest].map((n) => n.payload)).toEqual(['0', '1', '2', '3', '4', 'during 1', 'during 2', 'during 3'])
     await expect(l.receive(AbortSignal.timeout(500))).rejects.toMatchObject({ name: 'TimeoutError' })
     await l.close()
+  })
+
+  it('a black-holed replication connection is found by the health check (a status update must be answered) and replaced', async () => {
+    const proxy = await FaultProxy.forUrl(url)
+    const viaProxy = open({ url, listenUrl: proxy.rewrite(url), notifications: 'logical' })
+    try {
+      const healthCheckMs = 400
+      const events = new EventLog()
+      const l = await listen(viaProxy, ['hole'], { onEvent: events.record, healthCheckMs, reconnect: { minDelayMs: 50, maxDelayMs: 300 } })
+      proxy.blackhole()
+      const lost = await events.next('disconnected', 1, 5000)
+      expect(lost.error!.message).toMatch(/no answer to health check/)
+      proxy.restore()
+      await events.next('reconnected', 1, 15_000)
+      await notify(db, 'hole', 'back')
+      expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('back')
+      await l.close()
+    } finally {
+      await viaProxy.close()
+      await proxy.close()
+    }
   })
 })

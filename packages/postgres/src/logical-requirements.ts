@@ -25,7 +25,9 @@ interface ServerFacts {
  * Checks, on a fresh replication connection, everything the logical
  * transport needs, and sets up what is missing: the `liteorm_messages`
  * publication (empty) on a primary, and `slot` (temporary, or the durable
- * consumer's permanent slot when it does not exist yet). Rejects with a
+ * consumer's permanent slot when it does not exist yet). On a standby,
+ * while the slot is made, it has the DB's pool (the primary, when `url`
+ * names it) log a standby snapshot, which the slot waits for. Rejects with a
  * `ConnectionError` that says what is missing and how to fix it (`wal_level
  * is replica: set wal_level=logical and restart PostgreSQL`, no free slot,
  * an old server); with a `MissedNotificationsError` (code
@@ -60,8 +62,19 @@ export async function prepareReplication(client: pg.Client, context: PostgresCon
       `${where}: no free replication slot: all ${facts.max_slots} of max_replication_slots are in use: raise max_replication_slots (restart) or drop unused slots (see pg_replication_slots)`,
     )
   }
-  await createSlot(client, slot, temporary, where)
+  if (!facts.standby) return createSlot(client, slot, temporary, where)
+  // On a standby, making a slot waits for the primary's next record of running transactions,
+  // which an idle primary writes only every 15 s: ask the DB's pool (normally the primary) for one meanwhile.
+  const nudge = setInterval(() => void context.pool.query('select pg_log_standby_snapshot()').catch(() => {}), STANDBY_NUDGE_MS)
+  try {
+    await createSlot(client, slot, temporary, where)
+  } finally {
+    clearInterval(nudge)
+  }
 }
+
+/** How often a slot being made on a standby asks the primary to log its running transactions. */
+const STANDBY_NUDGE_MS = 250
 
 async function readFacts(client: pg.Client, slot: string): Promise<ServerFacts> {
   const { rows } = await client.query<ServerFacts>(

@@ -3,7 +3,7 @@ import { outgoingNotification } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { LOGICAL_MAX_PAYLOAD_BYTES, emitLogicalMessage } from './logical-message.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
-import { requireContext, type PostgresContext } from './postgres-context.js'
+import { findContext, requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
 
 /** Each DB's batcher of autocommit notifications, made on its first `notify`. */
@@ -45,12 +45,11 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
+  // Arguments are checked first, even on a closed DB; the transport (found without that check) sets the payload limit.
+  const logical = findContext(session)?.notifications === 'logical'
+  const { channel: name, payload: text } = outgoingNotification(channel, payload, logical ? LOGICAL_MAX_PAYLOAD_BYTES : undefined)
   const context = requireContext(session, 'notify')
-  if (context.notifications === 'logical') {
-    const { channel: name, payload: text } = outgoingNotification(channel, payload, LOGICAL_MAX_PAYLOAD_BYTES)
-    return emitLogicalMessage(session, name, text)
-  }
-  const { channel: name, payload: text } = outgoingNotification(channel, payload)
+  if (logical) return emitLogicalMessage(session, name, text)
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return

@@ -18,7 +18,7 @@ export interface ReplicationSlotStatus {
 }
 
 const STATUS = `select s.slot_name as slot, s.temporary, s.active, coalesce(s.wal_status = 'lost', false) as lost,
-  coalesce(pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end, s.confirmed_flush_lsn), 0)::float8 as lag
+  coalesce(pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_insert_lsn() end, s.confirmed_flush_lsn), 0)::float8 as lag
   from pg_replication_slots s where s.slot_name like 'liteorm\\_%' and s.database = current_database() order by s.slot_name`
 
 /**
@@ -54,7 +54,7 @@ export async function replicationStatus<S>(db: Session<S>): Promise<ReplicationS
  */
 export async function slotLagBytes(context: PostgresContext, slot: string): Promise<number | undefined> {
   const { rows } = await context.pool.query<{ lag: number }>(
-    `select pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end, confirmed_flush_lsn)::float8 as lag
+    `select pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_insert_lsn() end, confirmed_flush_lsn)::float8 as lag
      from pg_replication_slots where slot_name = $1`,
     [slot],
   )

@@ -74,7 +74,7 @@ describe.skipIf(skip !== undefined)(`logical transport: durable consumers${skip 
     const l = await listen(db, ['lagging'], { durable: 'lag', lagWarningBytes: 1, healthCheckMs: 200, onEvent: events.record })
     await notify(db, 'lagging', 'unread')
     await l.receive(AbortSignal.timeout(5000)) // received, never done with: the slot stays behind
-    await db.exec(sql`select pg_logical_emit_message(false, 'other', repeat('x', 100000))`)
+    await db.exec(sql`select pg_logical_emit_message(true, 'other', repeat('x', 100000))`)
     const warning = await events.next('lag')
     expect(warning).toMatchObject({ type: 'lag', slot: 'liteorm_lag' })
     expect((warning as { lagBytes: number }).lagBytes).toBeGreaterThan(1)

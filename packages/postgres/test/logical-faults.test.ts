@@ -60,6 +60,23 @@ describe.skipIf(skip !== undefined)(`logical transport: faults${skip === undefin
     await l.close()
   })
 
+  it('a walsender killed in the middle of a large transaction: the new link skips the part already delivered, nothing repeats or is lost', async () => {
+    const events = new EventLog()
+    const l = await listen(db, ['half'], { durable: 'faults', maxBuffered: 10, onEvent: events.record, reconnect: { minDelayMs: 50, maxDelayMs: 200 } })
+    const chunk = 'y'.repeat(1024)
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 3000; i++) await notify(tx, 'half', `${i}:${chunk}`)
+    })
+    const got: string[] = []
+    for (let i = 0; i < 20; i++) got.push((await l.receive(AbortSignal.timeout(5000))).payload.split(':')[0]!)
+    expect(await killWalsender(url, 'liteorm_faults')).toBe(1) // the stream is paused inside the transaction
+    await events.next('reconnected')
+    for (let i = 20; i < 3000; i++) got.push((await l.receive(AbortSignal.timeout(5000))).payload.split(':')[0]!)
+    expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => String(i)))
+    await expect(l.receive(AbortSignal.timeout(500))).rejects.toMatchObject({ name: 'TimeoutError' })
+    await l.close()
+  })
+
   it('a black-holed replication connection is found by the health check (a status update must be answered) and replaced', async () => {
     const proxy = await FaultProxy.forUrl(url)
     const viaProxy = open({ url, listenUrl: proxy.rewrite(url), notifications: 'logical' })

@@ -32,7 +32,7 @@ export class DeliveryLedger {
   /** Every transaction whose commit lies before this was received whole. */
   #receivedUpTo = 0n
   /** The transaction being received on the current link. */
-  #current: { commitLsn: bigint; delivered: number; skip: number; old: boolean } | undefined
+  #current: { commitLsn: bigint; delivered: number; skip: number; fresh: number; old: boolean } | undefined
   /** A transaction a lost link received part of: how many of its notifications went out. */
   #partial: { commitLsn: bigint; delivered: number } | undefined
 
@@ -46,6 +46,16 @@ export class DeliveryLedger {
     return this.#ackable
   }
 
+  /**
+   * Durable: the consumer is done with everything delivered, but the
+   * transaction of the last of it has not ended yet (its Commit is still on
+   * the way), so nothing of it can be acknowledged until it does.
+   */
+  get awaitingCommit(): boolean {
+    const current = this.#current
+    return this.#durable && current !== undefined && !current.old && current.fresh > 0 && this.#consumed >= this.#delivered
+  }
+
   /** A new link starts: a transaction the last one was in the middle of will come again, whole. */
   restart(): void {
     const current = this.#current
@@ -57,7 +67,7 @@ export class DeliveryLedger {
   begin(commitLsn: bigint): void {
     const partial = this.#partial
     const skip = partial !== undefined && partial.commitLsn === commitLsn ? partial.delivered : 0
-    this.#current = { commitLsn, delivered: 0, skip, old: commitLsn < this.#receivedUpTo }
+    this.#current = { commitLsn, delivered: 0, skip, fresh: 0, old: commitLsn < this.#receivedUpTo }
   }
 
   /** Whether a notification of the current transaction goes out (not already delivered by an earlier link); counts it if so. */
@@ -70,6 +80,7 @@ export class DeliveryLedger {
       current.skip--
       return false
     }
+    current.fresh++
     this.#delivered++
     return true
   }

@@ -51,6 +51,8 @@ export class LogicalLink implements ListenerLink {
   readonly #ledger: DeliveryLedger
   readonly #timer: NodeJS.Timeout
   readonly #keepaliveWaiters: (() => void)[] = []
+  readonly #commitWaiters: (() => void)[] = []
+  #paused = false
   readonly #onInterval: () => void
   #released = false
   /** Cleared once the stream or the connection ended or failed: nothing more may be written. */
@@ -117,7 +119,9 @@ export class LogicalLink implements ListenerLink {
       case 'begin':
         return this.#ledger.begin(message.commitLsn)
       case 'commit':
-        return this.#ledger.commit(message.endLsn)
+        this.#ledger.commit(message.endLsn)
+        for (const wake of this.#commitWaiters.splice(0)) wake()
+        return
       case 'message': {
         if (!message.transactional || !message.prefix.startsWith(MESSAGE_PREFIX)) return
         const channel = message.prefix.slice(MESSAGE_PREFIX.length)
@@ -128,6 +132,17 @@ export class LogicalLink implements ListenerLink {
       default:
         return
     }
+  }
+
+  /** Resolves at the next Commit, or after {@link END_ON_RELEASE_MS}. */
+  #nextCommit(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, END_ON_RELEASE_MS)
+      this.#commitWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
   }
 
   async listen(channel: string): Promise<void> {
@@ -143,10 +158,12 @@ export class LogicalLink implements ListenerLink {
   }
 
   pause(): void {
+    this.#paused = true
     this.#stream.pause()
   }
 
   resume(): void {
+    this.#paused = false
     this.#stream.resume()
   }
 
@@ -159,8 +176,15 @@ export class LogicalLink implements ListenerLink {
     })
   }
 
-  /** Ends the replication connection (its temporary slot goes with it), first telling the server what is acknowledged. */
+  /**
+   * Ends the replication connection (its temporary slot goes with it),
+   * first telling the server what is acknowledged. When the consumer is done
+   * with a transaction whose Commit has not arrived yet, waits for it (within
+   * the release bound), so that what was consumed is not delivered again.
+   */
   async release(): Promise<void> {
+    if (this.#released) return
+    if (this.#ledger.awaitingCommit && !this.#paused && this.#writable) await this.#nextCommit()
     if (this.#released) return
     this.sendStatus(false)
     this.#released = true

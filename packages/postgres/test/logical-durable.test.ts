@@ -15,7 +15,7 @@ describe.skipIf(skip !== undefined)(`logical transport: durable consumers${skip 
     db = open({ url, notifications: 'logical' })
   })
   afterAll(async () => {
-    for (const name of ['resume', 'ack', 'iter', 'drop', 'lag']) await dropDurable(db, name).catch(() => {})
+    for (const name of ['resume', 'ack', 'iter', 'tail', 'drop', 'lag']) await dropDurable(db, name).catch(() => {})
     await db.close()
   })
 
@@ -58,11 +58,29 @@ describe.skipIf(skip !== undefined)(`logical transport: durable consumers${skip 
     await second.close()
   })
 
+  it('closing right after the consumer is done waits for the end of its transaction, so that what was consumed is not delivered again', async () => {
+    const first = await listen(db, ['tail'], { durable: 'tail' })
+    await db.transaction(async (tx) => {
+      await notify(tx, 'tail', 'consumed')
+      // A large message of no listened channel: the transaction's Commit reaches the listener well after 'consumed' does.
+      await tx.exec(sql`select pg_logical_emit_message(true, 'other', repeat('z', 20000000))`)
+    })
+    for await (const n of first) {
+      if (n.payload === 'consumed') break
+    }
+    await first.close()
+    await notify(db, 'tail', 'next')
+    const second = await listen(db, ['tail'], { durable: 'tail' })
+    expect((await second.receive(AbortSignal.timeout(10_000))).payload).toBe('next')
+    await second.close()
+    await dropDurable(db, 'tail')
+  })
+
   it('dropDurable drops the slot of a consumer no longer running, refuses while one runs, and checks the name', async () => {
     const l = await listen(db, ['x'], { durable: 'drop' })
     await expect(dropDurable(db, 'drop')).rejects.toThrow(/active/)
     await l.close()
-    await expect.poll(async () => (await replicationLeftovers(url)).walsenders).toBe(0)
+    await expect.poll(async () => (await replicationLeftovers(url)).walsenders, { timeout: 10_000 }).toBe(0)
     expect(await dropDurable(db, 'drop')).toBe(true)
     expect(await dropDurable(db, 'drop')).toBe(false)
     expect((await replicationLeftovers(url)).slots).not.toContain('liteorm_drop')

@@ -117,7 +117,7 @@ describe.skipIf(skip !== undefined)(`logical transport: durable soak${skip === u
             const exited = old.child.exitCode === null ? new Promise((resolve) => old.child.once('exit', resolve)) : Promise.resolve()
             old.child.kill('SIGKILL')
             await exited
-            await expect.poll(async () => (await admin(server.url, "select 1 from pg_replication_slots where slot_name = 'liteorm_soak' and active")).length).toBe(0)
+            await expect.poll(async () => (await admin(server.url, "select 1 from pg_replication_slots where slot_name = 'liteorm_soak' and active")).length, { timeout: 15_000 }).toBe(0)
             const [row] = await admin<{ lsn: string }>(server.url, "select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = 'liteorm_soak'")
             confirmedAtKill = lsn(row!.lsn)
             consumers.push(startConsumer(server.url))

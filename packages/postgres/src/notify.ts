@@ -1,6 +1,7 @@
-import type { Channel, Session } from '@liteorm/core'
+import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
 import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
+import { assertNotReserved, needsStoring, storeAndNotify } from './large-payloads.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
@@ -18,9 +19,19 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
  * one (one `pg_notify` call each, in call order), each still delivered and
  * resolved once committed.
  *
+ * A payload of 8000 bytes or more, which NOTIFY refuses, is stored in the
+ * table `liteorm.large_payloads` in the same transaction (on a DB, one
+ * statement) when the DB was opened with `largePayloads: 'table'`; the
+ * notification carries its key, and listeners deliver the original payload.
+ *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
- * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more, or a value
- * its typed channel rejects; with `ClosedError` on a closed DB.
+ * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more (unless
+ * large payloads are stored), one that begins with the reserved
+ * U+0001 `liteorm:large-payload:`, or a value its typed channel rejects;
+ * with `ClosedError` on a closed DB; with `NotifyQueueFullError` when the
+ * server's notification queue is full; with a `LiteormError` saying to run
+ * `installLargePayloads(db)` when a large payload must be stored and the
+ * table is missing.
  *
  * ### Examples
  *
@@ -37,18 +48,19 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  let name: string
-  let text: unknown
-  if (isChannel(channel)) {
-    name = channel.name
-    text = (channel as Channel<T>).serialize(payload as T)
-  } else {
-    name = channel
-    text = payload ?? ''
-  }
+  const name = isChannel(channel) ? channel.name : channel
+  const text: unknown = isChannel(channel) ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
   assertValidChannel(name)
-  assertValidPayload(text)
+  const large = typeof text === 'string' && needsStoring(text)
+  if (!large) {
+    assertValidPayload(text)
+    assertNotReserved(text)
+  }
   const context = requireContext(session, 'notify')
+  if (large) {
+    if (context.largePayloads === undefined) throw tooLarge(text)
+    return storeAndNotify(session, context, name, text)
+  }
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return
@@ -56,4 +68,11 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   let batcher = batchers.get(context)
   if (batcher === undefined) batchers.set(context, (batcher = new NotifyBatcher(context)))
   await batcher.send(name, text as string)
+}
+
+function tooLarge(payload: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `payload is ${Buffer.byteLength(payload, 'utf8')} bytes of UTF-8; PostgreSQL's NOTIFY accepts less than 8000: ` +
+      "open the DB with largePayloads: 'table' to store such payloads in a table (see installLargePayloads), or send a key and read the data yourself",
+  )
 }

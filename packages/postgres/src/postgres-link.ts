@@ -5,11 +5,15 @@ import type { Socket } from 'node:net'
 import pg from 'pg'
 import { tapNotifications } from './notification-tap.js'
 import type { PostgresContext } from './postgres-context.js'
+import { StoredPayloadReader } from './stored-payload-reader.js'
 
 /** How long a reusable release waits for `UNLISTEN *` before it destroys the connection instead. */
 const UNLISTEN_ON_RELEASE_MS = 1000
 
 const LISTENING_CHANNELS = 'select pg_listening_channels() as channel'
+
+/** A stored large payload, by its key, checked against the channel its notification came on. */
+const READ_STORED = 'select payload from liteorm.large_payloads where id = $1 and channel = $2'
 
 /**
  * How a PostgreSQL listener opens its links: one dedicated connection from
@@ -92,6 +96,7 @@ class PostgresLink implements ListenerLink {
   readonly #client: pg.PoolClient
   readonly #socket: Socket
   readonly #untap: () => void
+  readonly #reader: StoredPayloadReader
   readonly #onError: (error: Error) => void
   readonly #onEnd: () => void
 
@@ -99,7 +104,10 @@ class PostgresLink implements ListenerLink {
     this.#context = context
     this.#client = client
     this.#socket = connectionOf(client).stream
-    this.#untap = deliverFrom(client, this.#socket, sink.deliver)
+    // Stored large payloads are read on this connection: the row lives in the database the notification came from.
+    const read = context.largePayloads === undefined ? undefined : (key: string, channel: string) => this.#readStored(key, channel)
+    this.#reader = new StoredPayloadReader(sink, read, `PostgreSQL at ${context.target}`)
+    this.#untap = deliverFrom(client, this.#socket, this.#reader.deliver)
     this.#onError = (error) => sink.lost(connectionError(context, error))
     this.#onEnd = () => sink.lost(new ConnectionError(`the connection to PostgreSQL at ${context.target} ended`))
     client.on('error', this.#onError)
@@ -110,6 +118,15 @@ class PostgresLink implements ListenerLink {
   async query(text: string): Promise<pg.QueryResult> {
     try {
       return await this.#client.query(text)
+    } catch (error) {
+      throw this.#context.mapError(error, 'query')
+    }
+  }
+
+  async #readStored(key: string, channel: string): Promise<string | undefined> {
+    try {
+      const { rows } = await this.#client.query<{ payload: string }>(READ_STORED, [key, channel])
+      return rows[0]?.payload
     } catch (error) {
       throw this.#context.mapError(error, 'query')
     }
@@ -157,6 +174,7 @@ class PostgresLink implements ListenerLink {
   }
 
   #detach(): void {
+    this.#reader.stop()
     this.#untap()
     this.#client.removeListener('error', this.#onError)
     this.#client.removeListener('end', this.#onEnd)

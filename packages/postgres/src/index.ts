@@ -12,7 +12,7 @@ export { installLargePayloads } from './large-payloads.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
-export type { PostgresSubscription, SubscribeOptions, SubscriptionReset, SubscriptionStatus } from './subscription-types.js'
+export type { PostgresSubscription } from './postgres-subscription.js'
 export type { PostgresListenOptions } from './listen-options.js'
 export type { PostgresListener } from './postgres-listener.js'
 export type { PostgresDB, PostgresSession } from './postgres-db.js'
@@ -38,4 +38,23 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { Channel, CopyFromOptions, CopyRow, CopyRows, DB, LiteormErrorCode, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type {
+  Channel,
+  CopyFromOptions,
+  CopyRow,
+  CopyRows,
+  DB,
+  LiteormErrorCode,
+  Listener,
+  ListenerEvent,
+  Message,
+  Notification,
+  ResetInfo,
+  Result,
+  Session,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionReset,
+  SubscriptionStatus,
+  TransactionOptions,
+} from '@liteorm/core'

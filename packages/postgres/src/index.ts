@@ -9,6 +9,7 @@ export type { OpenOptions } from './open-options.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
 export { installLargePayloads } from './large-payloads.js'
+export { status, type PostgresStatus, type SubscriptionsStatus } from './status.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
@@ -47,6 +48,7 @@ export type {
   LiteormErrorCode,
   Listener,
   ListenerEvent,
+  ListenerStatus,
   Message,
   Notification,
   ResetInfo,

@@ -1,16 +1,18 @@
-import { ClosedError, ConnectionError, type LiteormError, type Notification } from '@liteorm/core'
+import { ClosedError, ConnectionError, type ListenOptions, type LiteormError, type Notification } from '@liteorm/core'
 import { abortable, createNotification, type LinkSink, type ListenerLink, type ListenerTransport } from '@liteorm/core/backend'
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import pg from 'pg'
 import { tapNotifications } from './notification-tap.js'
 import type { PostgresContext } from './postgres-context.js'
+import { QueueUsageAlarm } from './queue-usage-alarm.js'
 import { StoredPayloadReader } from './stored-payload-reader.js'
 
 /** How long a reusable release waits for `UNLISTEN *` before it destroys the connection instead. */
 const UNLISTEN_ON_RELEASE_MS = 1000
 
-const LISTENING_CHANNELS = 'select pg_listening_channels() as channel'
+/** The health check's question: the LISTEN set, and how full the server's notification queue is (on every row). */
+const LISTENING_CHANNELS = 'select pg_listening_channels() as channel, pg_notification_queue_usage() as usage'
 
 /** A stored large payload, by its key, checked against the channel its notification came on. */
 const READ_STORED = 'select payload from liteorm.large_payloads where id = $1 and channel = $2'
@@ -30,10 +32,13 @@ const READ_STORED = 'select payload from liteorm.large_payloads where id = $1 an
 export class PostgresTransport implements ListenerTransport {
   readonly target: string
   readonly #context: PostgresContext
+  readonly #alarm: QueueUsageAlarm | undefined
 
-  constructor(context: PostgresContext) {
+  /** `onEvent`, when given, hears of the queue usage the links' probes find. */
+  constructor(context: PostgresContext, onEvent?: ListenOptions['onEvent']) {
     this.#context = context
     this.target = `PostgreSQL at ${context.target}`
+    this.#alarm = onEvent === undefined ? undefined : new QueueUsageAlarm(onEvent)
   }
 
   /**
@@ -70,7 +75,7 @@ export class PostgresTransport implements ListenerTransport {
     let listening = true
     let lostMeanwhile: LiteormError | undefined
     const gated: LinkSink = { deliver: sink.deliver, lost: (error) => (listening ? (lostMeanwhile ??= error) : sink.lost(error)) }
-    const link = new PostgresLink(context, client, gated)
+    const link = new PostgresLink(context, client, gated, this.#alarm)
     try {
       if (channels.length > 0) await abortable(link.query(channels.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; ')), signal)
     } catch (error) {
@@ -97,11 +102,13 @@ class PostgresLink implements ListenerLink {
   readonly #socket: Socket
   readonly #untap: () => void
   readonly #reader: StoredPayloadReader
+  readonly #alarm: QueueUsageAlarm | undefined
   readonly #onError: (error: Error) => void
   readonly #onEnd: () => void
 
-  constructor(context: PostgresContext, client: pg.PoolClient, sink: LinkSink) {
+  constructor(context: PostgresContext, client: pg.PoolClient, sink: LinkSink, alarm: QueueUsageAlarm | undefined) {
     this.#context = context
+    this.#alarm = alarm
     this.#client = client
     this.#socket = connectionOf(client).stream
     // Stored large payloads are read on this connection: the row lives in the database the notification came from.
@@ -154,6 +161,7 @@ class PostgresLink implements ListenerLink {
 
   async probe(): Promise<readonly string[]> {
     const { rows } = await this.query(LISTENING_CHANNELS)
+    if (rows.length > 0) this.#alarm?.sample((rows[0] as { usage: number }).usage)
     return rows.map((r: { channel: string }) => r.channel)
   }
 

@@ -8,8 +8,8 @@ import {
   notify,
   open,
   sql,
+  status,
   subscribe,
-  type ListenerEvent,
   type PostgresDB,
 } from '@liteorm/postgres'
 import { useDatabase } from '@liteorm/testing/vitest'
@@ -115,6 +115,7 @@ describe("open({ largePayloads: 'table' })", () => {
     const resets: boolean[] = []
     const l = await listen(db, 'late', { maxBuffered: 1, onEvent: events.record, onReset: ({ reconnected }) => void resets.push(reconnected) })
     await notify(db, 'late', 'first') // fills the listener's queue: it stops reading
+    await until(async () => (await status(db)).listeners.some((s) => s.channels.includes('late') && s.paused), 'the listener to pause')
     const big = payloadOf(100_000, 'expired')
     await notify(shortLived, 'late', big) // its notify also starts an expiry run (the DB's first)
     await until(async () => {
@@ -190,5 +191,3 @@ describe("open({ largePayloads: 'table' })", () => {
     expect(() => open({ url, largePayloadRetentionMs: 1000 })).toThrow(/largePayloads: 'table'/)
   })
 })
-
-export type { ListenerEvent }

@@ -196,7 +196,7 @@ export class LinkSupervisor {
   }
 
   async #reconnect({ minDelayMs, maxDelayMs }: ReconnectSettings): Promise<void> {
-    const { closing, queue, settings } = this.#shared
+    const { closing, queue } = this.#shared
     for (let attempt = 1; !closing.aborted; attempt++) {
       try {
         await this.connect(true)

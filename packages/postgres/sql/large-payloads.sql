@@ -9,7 +9,8 @@
 -- Apply once per database, with installLargePayloads(db) or with psql
 -- (psql -f node_modules/@liteorm/postgres/sql/large-payloads.sql). Safe to
 -- run again: every statement is idempotent. Needs the right to create a
--- schema; senders then need INSERT and listeners SELECT on the table.
+-- schema; senders then need INSERT and DELETE (the expiry runs as its
+-- caller) and listeners SELECT on the table.
 
 create schema if not exists liteorm;
 

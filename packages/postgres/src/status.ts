@@ -7,7 +7,7 @@ import { requireContext } from './postgres-context.js'
  * What {@link status} reports of a DB's subscriptions: their shared
  * listener's health, and the messages waiting in their own buffers.
  */
-export interface SubscriptionsStatus {
+export interface SubscriptionsHealth {
   /** Live subscriptions. */
   readonly subscribers: number
   /** Channels with at least one subscriber. */
@@ -34,7 +34,7 @@ export interface PostgresStatus {
   /** The DB's open listeners (from `listen`), oldest first. */
   readonly listeners: readonly ListenerStatus[]
   /** The DB's subscriptions (from `subscribe`); `undefined` before the first. */
-  readonly subscriptions: SubscriptionsStatus | undefined
+  readonly subscriptions: SubscriptionsHealth | undefined
 }
 
 /**
@@ -57,7 +57,7 @@ export interface PostgresStatus {
 export async function status<S>(db: Session<S>): Promise<PostgresStatus> {
   const context = requireContext(db, 'status')
   const { rows } = await queryOnPool<{ usage: number }>(context, 'select pg_notification_queue_usage() as usage')
-  let subscriptions: SubscriptionsStatus | undefined
+  let subscriptions: SubscriptionsHealth | undefined
   let shared: unknown
   const listeners: ListenerStatus[] = []
   for (const resource of context.resources) {

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmbeddedPostgres, type EmbeddedServer } from '@liteorm/testing'
+import { admin, startEmbeddedPostgres, type EmbeddedServer } from '@liteorm/testing'
 import { listen, notify, NotifyQueueFullError, open, status, subscribe, type ListenerEvent, type PostgresDB } from '@liteorm/postgres'
-import { EventLog, killBackends } from '../../../test/listener-probe.js'
+import { EventLog } from '../../../test/listener-probe.js'
 
-// A server whose cluster-wide notification queue is as small as PostgreSQL
-// allows (64 pages of 8 kB), so that one listener that stops reading fills it.
+// A server whose cluster-wide notification queue is small (1024 pages of
+// 8 kB), so that one listener that stops reading fills it. Not the smallest
+// PostgreSQL allows (64): the server frees the queue in segments of 32 pages,
+// so at 64 pages a full queue may report a usage under one half.
 let server: EmbeddedServer
 let db: PostgresDB<unknown>
 let watched: PostgresDB<unknown>
 beforeAll(async () => {
-  server = await startEmbeddedPostgres({ settings: { max_notify_queue_pages: 64 } })
+  server = await startEmbeddedPostgres({ settings: { max_notify_queue_pages: 1024 } })
   db = open(server.url)
   watched = open({ url: server.url, application_name: 'queue-monitor' })
 }, 60_000)
@@ -57,6 +59,9 @@ describe('queue health', () => {
     await log.next('queue-usage', 2)
     expect(usageEvents(log).map((e) => e.level)).toEqual([0.5, 0.9])
     for (const e of usageEvents(log)) expect(e.usage).toBeGreaterThanOrEqual(e.level)
+    await monitor.ping() // a probe samples the usage too: still full, nothing new to tell
+    await monitor.ping()
+    expect(log.count('queue-usage')).toBe(2)
 
     const report = await status(db)
     expect(report.queueUsage).toBeGreaterThan(0.9)
@@ -78,6 +83,8 @@ describe('queue health', () => {
       await notify(db, 'nobody', 'nudge') // the queue's tail moves on when a later statement runs
       return (await status(db)).queueUsage < 0.1
     }, 'the queue to drain')
+    await monitor.ping() // samples the drained queue: re-armed
+    expect(log.count('queue-usage')).toBe(2)
     const again = await listen(db, 'again', { maxBuffered: 1 })
     await fill('again', () => log.count('queue-usage') > 2) // may fill it up before a health check samples
     await log.next('queue-usage', 3)
@@ -92,7 +99,12 @@ describe('queue health', () => {
     const first = (await status(watched)).listeners.at(-1)!
     expect(first).toMatchObject({ connected: true, reconnects: 0, channels: ['reconnecting'], paused: false, buffered: 0 })
     expect(first.lastEventAt).toBeInstanceOf(Date)
-    expect(await killBackends(server.url, 'queue-monitor')).toBeGreaterThan(0)
+    // The listener's backend only (its last statement was its LISTEN), not the pool's idle connections.
+    const killed = await admin<{ ok: boolean }>(
+      server.url,
+      "select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'queue-monitor' and query ilike 'listen %'",
+    )
+    expect(killed).toEqual([{ ok: true }])
     await log.next('reconnected')
     const later = (await status(watched)).listeners.at(-1)!
     expect(later).toMatchObject({ connected: true, reconnects: 1 })

@@ -113,6 +113,7 @@ describe('queue health', () => {
     await notify(db, 'reconnecting', 'two')
     await until(async () => (await status(watched)).listeners.at(-1)!.buffered === 2, 'two buffered')
     expect((await status(watched)).listeners.at(-1)!.received).toBe(2)
+    expect(l.status).toEqual((await status(watched)).listeners.at(-1)) // the same, on the listener itself
     await l.close()
     expect((await status(watched)).listeners).toEqual([])
   })

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { admin, startEmbeddedPostgres, type EmbeddedServer } from '@liteorm/testing'
 import { listen, notify, NotifyQueueFullError, open, status, subscribe, type ListenerEvent, type PostgresDB } from '@liteorm/postgres'
 import { EventLog } from '../../../test/listener-probe.js'
@@ -52,8 +52,9 @@ function usageEvents(log: EventLog): Extract<ListenerEvent, { type: 'queue-usage
 describe('queue health', () => {
   it('a listener that stops reading fills the queue: onEvent hears 50 % and 90 % once each, status shows it paused with its backlog, notify rejects with NotifyQueueFullError; reading resumes and everything sent before arrives', async () => {
     const log = new EventLog()
-    const monitor = await listen(watched, 'quiet', { healthCheckMs: 100, onEvent: log.record })
+    const monitor = await listen(watched, 'quiet', { healthCheckMs: 500, onEvent: log.record })
     const stuck = await listen(db, 'fill', { maxBuffered: 1 }) // stops reading its socket after one notification
+    onTestFinished(() => Promise.all([monitor.close(), stuck.close()]).then(() => undefined))
     const { sent, full } = await fill('fill')
     expect(full).toBeInstanceOf(NotifyQueueFullError)
     await log.next('queue-usage', 2)
@@ -86,6 +87,7 @@ describe('queue health', () => {
     await monitor.ping() // samples the drained queue: re-armed
     expect(log.count('queue-usage')).toBe(2)
     const again = await listen(db, 'again', { maxBuffered: 1 })
+    onTestFinished(() => again.close())
     await fill('again', () => log.count('queue-usage') > 2) // may fill it up before a health check samples
     await log.next('queue-usage', 3)
     expect(usageEvents(log).map((e) => e.level).slice(0, 3)).toEqual([0.5, 0.9, 0.5])
@@ -96,6 +98,7 @@ describe('queue health', () => {
   it('status reflects a reconnect, and the time of the last connection event', async () => {
     const log = new EventLog()
     const l = await listen(watched, 'reconnecting', { onEvent: log.record })
+    onTestFinished(() => l.close())
     const first = (await status(watched)).listeners.at(-1)!
     expect(first).toMatchObject({ connected: true, reconnects: 0, channels: ['reconnecting'], paused: false, buffered: 0 })
     expect(first.lastEventAt).toBeInstanceOf(Date)
@@ -120,6 +123,7 @@ describe('queue health', () => {
 
   it("status reports the subscriptions' shared listener and their buffered messages", async () => {
     const s = await subscribe(db, 'subs')
+    onTestFinished(() => s.close())
     await notify(db, 'subs', 'waiting')
     await until(async () => (await status(db)).subscriptions?.buffered === 1, 'one buffered message')
     const { subscriptions, listeners } = await status(db)

@@ -292,7 +292,7 @@ describe('liteorm status', () => {
 
       const text = await runCli(['status'], { env: { DATABASE_URL: url } })
       expect(text.code).toBe(0)
-      expect(text.stdout).toMatch(/^PostgreSQL \d+\S*, database ".+"\n/)
+      expect(text.stdout).toMatch(/^PostgreSQL \d+[^,\n]*, database ".+"\n/)
       const usage = /\nnotification queue: ([\d.e-]+)% used\n/.exec(text.stdout)
       expect(Number(usage?.[1])).toBeGreaterThan(0)
       expect(text.stdout).toContain('\nchannels: "St \\"b\\"", "st_a"\n')

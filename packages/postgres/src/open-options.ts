@@ -75,6 +75,8 @@ interface PoolWithConfig {
 
 /** The pools a DB works with, from what {@link open} was given. */
 interface ResolvedPools extends PoolWithConfig {
+  /** The DSN as given, every host of a multi-host one included (`config` names only the first); for messages. */
+  readonly dsn: string | undefined
   /** Whether liteorm made `pool` (and so ends it). */
   readonly owned: boolean
   /** A pool of liteorm's own to `listenUrl`, when one is given. */
@@ -107,7 +109,7 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     return resolvePools(listenUrl === undefined || listenUrl === '' ? url : { url, listenUrl })
   }
   if (typeof dsnOrOptions === 'string') {
-    return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads: undefined }
+    return { ...ownPool(dsnConfig(dsnOrOptions)), dsn: dsnOrOptions, owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads: undefined }
   }
   if (typeof dsnOrOptions !== 'object' || dsnOrOptions === null) {
     throw new InvalidArgumentError(
@@ -125,7 +127,7 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
   const dsn = url ?? connectionString
   const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : dsnConfig(dsn)) }) : borrowed(pool, dsn, poolOptions)
   const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, Client: undefined, ...dsnConfig(listenUrl, 'listenUrl') })
-  return { ...main, owned: pool === undefined, listen, checkIdleAfterMs, largePayloads: spill }
+  return { ...main, dsn, owned: pool === undefined, listen, checkIdleAfterMs, largePayloads: spill }
 }
 
 function borrowed(pool: pg.Pool, dsn: string | undefined, poolOptions: object): PoolWithConfig {

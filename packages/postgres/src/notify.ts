@@ -3,7 +3,7 @@ import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core
 import { CompiledQuery } from 'kysely'
 import { assertNotReserved, needsStoring, storeAndNotify } from './large-payloads.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
-import { requireContext, type PostgresContext } from './postgres-context.js'
+import { findContext, requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
 
 /** Each DB's batcher of autocommit notifications, made on its first `notify`. */
@@ -56,11 +56,10 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
     assertValidPayload(text)
     assertNotReserved(text)
   }
+  // Refused before any I/O, as inline payloads are, unless the session's DB stores large ones.
+  if (large && findContext(session)?.largePayloads === undefined) throw tooLarge(text)
   const context = requireContext(session, 'notify')
-  if (large) {
-    if (context.largePayloads === undefined) throw tooLarge(text)
-    return storeAndNotify(session, context, name, text)
-  }
+  if (large) return storeAndNotify(session, context, name, text)
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return

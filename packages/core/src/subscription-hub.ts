@@ -22,7 +22,15 @@ export interface HubBackend {
   closedError(): ClosedError | undefined
 }
 
-/** What {@link SubscriptionHub.snapshot} reports. */
+/**
+ * What {@link SubscriptionHub.snapshot} reports.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const { subscribers, buffered } = hub.snapshot
+ * ```
+ */
 export interface HubSnapshot {
   readonly subscribers: number
   readonly channels: readonly string[]

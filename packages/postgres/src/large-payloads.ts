@@ -10,6 +10,12 @@ import { PostgresKyselyDB } from './postgres-session.js'
  * It starts with U+0001, a control character no text payload begins with by
  * accident, and `notify` refuses a payload that begins with the whole prefix,
  * so no notification sent through liteorm is mistaken for one.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * `${STORED_PAYLOAD_PREFIX}42` // the payload of the notification for row 42
+ * ```
  */
 export const STORED_PAYLOAD_PREFIX = '\u0001liteorm:large-payload:'
 

@@ -6,6 +6,13 @@ import { requireContext } from './postgres-context.js'
 /**
  * What {@link status} reports of a DB's subscriptions: their shared
  * listener's health, and the messages waiting in their own buffers.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const { subscriptions } = await status(db)
+ * if (subscriptions?.listener?.connected === false) console.warn('subscriptions are reconnecting')
+ * ```
  */
 export interface SubscriptionsHealth {
   /** Live subscriptions. */
@@ -21,6 +28,13 @@ export interface SubscriptionsHealth {
 /**
  * What {@link status} reports: the server's notification queue, and every
  * open listener and the subscriptions of one DB, in this process.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const report: PostgresStatus = await status(db)
+ * console.log(JSON.stringify(report)) // {"queueUsage":0,"listeners":[{"connected":true,...}]}
+ * ```
  */
 export interface PostgresStatus {
   /**

@@ -47,7 +47,7 @@ export interface PostgresStatus {
   readonly queueUsage: number
   /** The DB's open listeners (from `listen`), oldest first. */
   readonly listeners: readonly ListenerStatus[]
-  /** The DB's subscriptions (from `subscribe`); `undefined` before the first. */
+  /** The DB's subscriptions (from `subscribe`); `undefined` while it has none. */
   readonly subscriptions: SubscriptionsHealth | undefined
 }
 

@@ -48,8 +48,9 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  const name = isChannel(channel) ? channel.name : channel
-  const text: unknown = isChannel(channel) ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
+  const typed = isChannel(channel)
+  const name = typed ? channel.name : channel
+  const text: unknown = typed ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
   assertValidChannel(name)
   const large = typeof text === 'string' && needsStoring(text)
   if (!large) {

@@ -109,6 +109,24 @@ describe("open({ largePayloads: 'table' })", () => {
     await plain.close()
   })
 
+  it("a payload that only looks like a key (sent by another client) is delivered as it is; a key naming another channel's row is never read", async () => {
+    const events = new EventLog()
+    const l = await listen(db, 'forged', { onEvent: events.record })
+    await notify(db, 'elsewhere', payloadOf(9000, 'secret'))
+    const { id } = await db.queryOne(sql<{ id: string }>`select max(id) as id from liteorm.large_payloads where channel = 'elsewhere'`)
+    await db.query(sql`select pg_notify('forged', chr(1) || 'liteorm:large-payload:not-a-key')`)
+    await db.query(sql`select pg_notify('forged', chr(1) || 'liteorm:large-payload:' || ${id}::text)`)
+    await notify(db, 'forged', 'after')
+    expect((await l.receive(AbortSignal.timeout(5000))).payload).toBe('\u0001liteorm:large-payload:not-a-key')
+    const missed = await events.next('disconnected')
+    expect(missed.error).toMatchObject({ code: 'PRUNED' })
+    await events.next('reconnected')
+    await notify(db, 'forged', 'later')
+    const next = await l.receive(AbortSignal.timeout(5000))
+    expect(next.payload).not.toContain('secret')
+    await l.close()
+  })
+
   it('a row past its retention is deleted by the expiry function and, now and then, by notify; a listener that comes to it later reports it missed (PRUNED) and goes on', async () => {
     const shortLived = open({ url, largePayloads: 'table', largePayloadRetentionMs: 1 })
     const events = new EventLog()

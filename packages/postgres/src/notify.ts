@@ -1,6 +1,7 @@
-import type { Channel, Session } from '@liteorm/core'
-import { outgoingNotification } from '@liteorm/core/backend'
+import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
+import { assertNotReserved, needsStoring, storeAndNotify } from './large-payloads.js'
 import { LOGICAL_MAX_PAYLOAD_BYTES, emitLogicalMessage } from './logical-message.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { findContext, requireContext, type PostgresContext } from './postgres-context.js'
@@ -19,6 +20,11 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
  * one (one `pg_notify` call each, in call order), each still delivered and
  * resolved once committed.
  *
+ * A payload of 8000 bytes or more, which NOTIFY refuses, is stored in the
+ * table `liteorm.large_payloads` in the same transaction (on a DB, one
+ * statement) when the DB was opened with `largePayloads: 'table'`; the
+ * notification carries its key, and listeners deliver the original payload.
+ *
  * On a DB opened with `notifications: 'logical'` it writes a transactional
  * logical message instead, `pg_logical_emit_message(true, 'liteorm:' ||
  * channel, payload)`, bound, in the session's transaction: delivered at
@@ -26,9 +32,14 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
  * savepoint), with payloads up to 256 MiB.
  *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
- * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more (over 256
- * MiB on the logical transport), or a value its typed channel rejects; with
- * `ClosedError` on a closed DB.
+ * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more (unless
+ * large payloads are stored; over 256 MiB on the logical transport), one
+ * that begins with the reserved U+0001 `liteorm:large-payload:` (NOTIFY
+ * transport), or a value its typed channel rejects;
+ * with `ClosedError` on a closed DB; with `NotifyQueueFullError` when the
+ * server's notification queue is full; with a `LiteormError` saying to run
+ * `installLargePayloads(db)` when a large payload must be stored and the
+ * table is missing.
  *
  * ### Examples
  *
@@ -45,16 +56,37 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  // Arguments are checked first, even on a closed DB; the transport (found without that check) sets the payload limit.
-  const logical = findContext(session)?.notifications === 'logical'
-  const { channel: name, payload: text } = outgoingNotification(channel, payload, logical ? LOGICAL_MAX_PAYLOAD_BYTES : undefined)
+  const typed = isChannel(channel)
+  const name = typed ? channel.name : channel
+  const text: unknown = typed ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
+  assertValidChannel(name)
+  // The transport (found without the closed-DB check: arguments are checked first) sets the payload limit.
+  if (findContext(session)?.notifications === 'logical') {
+    assertValidPayload(text, LOGICAL_MAX_PAYLOAD_BYTES)
+    requireContext(session, 'notify')
+    return emitLogicalMessage(session, name, text)
+  }
+  const large = typeof text === 'string' && needsStoring(text)
+  if (!large) {
+    assertValidPayload(text)
+    assertNotReserved(text)
+  }
+  // Refused before any I/O, as inline payloads are, unless the session's DB stores large ones.
+  if (large && findContext(session)?.largePayloads === undefined) throw tooLarge(text)
   const context = requireContext(session, 'notify')
-  if (logical) return emitLogicalMessage(session, name, text)
+  if (large) return storeAndNotify(session, context, name, text)
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return
   }
   let batcher = batchers.get(context)
   if (batcher === undefined) batchers.set(context, (batcher = new NotifyBatcher(context)))
-  await batcher.send(name, text)
+  await batcher.send(name, text as string)
+}
+
+function tooLarge(payload: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `payload is ${Buffer.byteLength(payload, 'utf8')} bytes of UTF-8; PostgreSQL's NOTIFY accepts less than 8000: ` +
+      "open the DB with largePayloads: 'table' to store such payloads in a table (see installLargePayloads), or send a key and read the data yourself",
+  )
 }

@@ -40,5 +40,5 @@ export function openListener(context: PostgresContext, channels: readonly string
   if (options?.durable !== undefined || options?.lagWarningBytes !== undefined) {
     throw new InvalidArgumentError("durable and lagWarningBytes need the logical transport: open the DB with notifications: 'logical'")
   }
-  return checkNotificationsArrive(context).then(() => ListenerCore.open({ transport: new PostgresTransport(context), channels, settings, registry: context.resources }))
+  return checkNotificationsArrive(context).then(() => ListenerCore.open({ transport: new PostgresTransport(context, settings.onEvent), channels, settings, registry: context.resources }))
 }

@@ -1,6 +1,7 @@
 import { foreignSessionError, type Closeable, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type pg from 'pg'
 import type { NotificationTransport } from './open-options.js'
+import type { LargePayloadSettings } from './large-payload-settings.js'
 
 /** What a PostgreSQL DB and all sessions made from it share. Internal. */
 export interface PostgresContext extends SessionScope {
@@ -14,6 +15,8 @@ export interface PostgresContext extends SessionScope {
   readonly mapError: ErrorMapper
   /** How notify sends and listeners receive: `pg_notify`/LISTEN, or logical messages over replication. */
   readonly notifications: NotificationTransport
+  /** How payloads of 8000 bytes or more are stored (`open({ largePayloads })`); `undefined`: they are refused, and listeners cannot read stored ones. */
+  readonly largePayloads: LargePayloadSettings | undefined
   /** Where the pool connects, without the password, for messages. */
   readonly target: string
   /** Listeners and the subscription hub: closed before the pool ends. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropDurable, InvalidArgumentError, listen, MissedNotificationsError, notify, open, replicationStatus, sql, type PostgresDB } from '@liteorm/postgres'
+import { dropDurable, InvalidArgumentError, listen, MissedNotificationsError, notify, open, replicationStatus, sql, status as dbStatus, type PostgresDB } from '@liteorm/postgres'
 import { startEmbeddedPostgres } from '@liteorm/testing'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { EventLog } from '../../../test/listener-probe.js'
@@ -99,6 +99,8 @@ describe.skipIf(skip !== undefined)(`logical transport: durable consumers${skip 
     const status = await replicationStatus(db)
     expect(status.find((s) => s.slot === 'liteorm_lag')).toMatchObject({ durable: 'lag', active: true, invalidated: false })
     expect(status.find((s) => s.slot === 'liteorm_lag')!.lagBytes).toBeGreaterThan(100000)
+    const { slots } = await dbStatus(db)
+    expect(slots?.find((s) => s.slot === 'liteorm_lag')?.lagBytes).toBeGreaterThan(100000)
     await l.close()
   })
 })

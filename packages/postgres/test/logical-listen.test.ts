@@ -144,6 +144,7 @@ describe.skipIf(skip !== undefined)(`logical transport: notify and listen${skip 
 
   it('rejects a bad notifications option at open, and durable on the NOTIFY transport', async () => {
     expect(() => open({ url, notifications: 'wal' as 'logical' })).toThrow(InvalidArgumentError)
+    expect(() => open({ url, notifications: 'logical', largePayloads: 'table' })).toThrow(/largePayloads is for the NOTIFY transport/)
     const plain = open(url)
     await expect(listen(plain, 'x', { durable: 'billing' })).rejects.toThrow(/notifications: 'logical'/)
     await plain.close()

@@ -36,7 +36,7 @@ export interface BenchConfig {
 }
 
 /** Workload ids, in the order they run; `--only` takes a comma-separated subset. */
-export const WORKLOAD_IDS = ['bulk', 'concurrent', 'latency', 'reconnect', 'many-channels', 'session', 'sqlite', 'copy'] as const
+export const WORKLOAD_IDS = ['bulk', 'concurrent', 'latency', 'reconnect', 'many-channels', 'session', 'sqlite', 'copy', 'logical'] as const
 
 /** One of {@link WORKLOAD_IDS}. */
 export type WorkloadId = (typeof WORKLOAD_IDS)[number]

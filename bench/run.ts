@@ -20,6 +20,7 @@ import { bulkWorkload } from './workloads/bulk.js'
 import { concurrentWorkload } from './workloads/concurrent.js'
 import { copyWorkload } from './workloads/copy.js'
 import { latencyWorkload } from './workloads/latency.js'
+import { logicalWorkload } from './workloads/logical.js'
 import { manyChannelsWorkload } from './workloads/many-channels.js'
 import { reconnectWorkload } from './workloads/reconnect.js'
 import { sessionWorkload } from './workloads/session.js'
@@ -35,6 +36,7 @@ const WORKLOADS: Readonly<Record<WorkloadId, Workload>> = {
   session: sessionWorkload,
   sqlite: sqliteWorkload,
   copy: copyWorkload,
+  logical: logicalWorkload,
 }
 
 /** Set when a run failed: the table shows the gap and the process exits non-zero. */

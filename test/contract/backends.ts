@@ -18,6 +18,8 @@
  * | how a lock makes a write fail (BusyError) | `FOR UPDATE NOWAIT` on a locked row (55P03) | a second DB on the file, its busy timeout (50 ms) running out while a transaction holds the write lock (SQLITE_BUSY) | row locks vs. one database write lock |
  * | transactions side by side on one DB    | interleave (a pool)              | run one after another (one connection, BEGIN IMMEDIATE) | SQLite has one writer |
  * | `Notification.pid`                     | the sending backend's pid        | the sending process's pid                | no server process on SQLite |
+ * | … on `notifications: 'logical'`        | `0`, and `position` (the LSN)    | —                                        | WAL records do not carry the pid |
+ * | the largest payload (`maxPayloadBytes`) | 7999 bytes; 256 MiB on `notifications: 'logical'` | 7999 bytes (NOTIFY's, kept for portability) | NOTIFY's limit vs. a logical message's |
  * | what `subscribe` shares                | one pool connection per DB       | one listener connection to the file per DB | |
  * | `pool(db)` from @liteorm/postgres       | the `pg.Pool`                    | `undefined`                              | |
  * | how `copyFrom` loads                   | one `COPY ... FROM STDIN`        | a prepared INSERT per row, in a transaction or savepoint | the database's bulk path |
@@ -39,6 +41,10 @@ import { useDatabase } from '@liteorm/testing/vitest'
 /** What the contract suite needs from a backend. */
 export interface Backend {
   readonly dialect: Dialect
+  /** How notifications travel: NOTIFY (PostgreSQL's default), logical messages (`notifications: 'logical'`), or SQLite's table. */
+  readonly transport: 'notify' | 'logical' | 'table'
+  /** The largest payload `notify` sends, in bytes of UTF-8. */
+  readonly maxPayloadBytes: number
   /** Gives the calling test file a database of its own (call in `beforeAll`); removed after the file. */
   prepare(): Promise<void>
   /** A new DB on the prepared database. */
@@ -76,17 +82,24 @@ export interface CopyTypes {
 
 class PostgresBackend implements Backend {
   readonly dialect = 'postgres' as const
+  readonly transport: 'notify' | 'logical'
+  readonly maxPayloadBytes: number
   readonly serialKey = 'serial primary key'
   readonly copyTypes = { timestamp: 'timestamptz', bytes: 'bytea', json: 'jsonb', boolean: 'boolean', intArray: 'int[]' }
   #url: string | undefined
 
+  constructor(transport: 'notify' | 'logical' = 'notify') {
+    this.transport = transport
+    this.maxPayloadBytes = transport === 'logical' ? 256 * 1024 * 1024 : 7999
+  }
+
   async prepare(): Promise<void> {
-    this.#url = await useDatabase('contract')
+    this.#url = await useDatabase(this.transport === 'logical' ? 'contract_logical' : 'contract')
   }
 
   open<S>(): DB<S> {
     if (this.#url === undefined) throw new Error('prepare() first')
-    return postgres.open<S>(this.#url)
+    return postgres.open<S>({ url: this.#url, notifications: this.transport })
   }
 
   notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void> {
@@ -133,6 +146,8 @@ class PostgresBackend implements Backend {
 
 class SqliteBackend implements Backend {
   readonly dialect = 'sqlite' as const
+  readonly transport = 'table' as const
+  readonly maxPayloadBytes = 7999
   readonly serialKey = 'integer primary key'
   readonly copyTypes = { timestamp: 'text', bytes: 'blob', json: 'text', boolean: 'integer', intArray: 'text' }
   #file: string | undefined
@@ -198,6 +213,9 @@ class SqliteBackend implements Backend {
 
 /** Both backends, for `describe.each`. */
 export const backends: readonly Backend[] = [new PostgresBackend(), new SqliteBackend()]
+
+/** PostgreSQL with `notifications: 'logical'`, for the notify and subscribe contracts (logical-contract.test.ts). */
+export const logicalPostgres: Backend = new PostgresBackend('logical')
 
 /** A promise to wait on and the function that resolves it, to step two transactions side by side. */
 export function gate(): { open: () => void; passed: Promise<void> } {

@@ -29,7 +29,9 @@ export function notifyContract(backend: Backend): void {
         return backend.senderPid(tx)
       })
       const n = await receive(l)
-      expect(n).toEqual({ channel: 'jobs', payload: '{"id":1}', pid: sender })
+      // The logical transport's WAL records carry no pid; they have a position (the message's LSN) instead.
+      const expected = backend.transport === 'logical' ? { pid: 0, position: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) } : { pid: sender }
+      expect(n).toEqual({ channel: 'jobs', payload: '{"id":1}', ...expected })
       expect(Object.isFrozen(n)).toBe(true)
       await l.close()
     })
@@ -354,10 +356,11 @@ export function notifyContract(backend: Backend): void {
       await l.close()
     })
 
-    it('a payload of 8000 bytes or more, with a NUL byte, or not a string, rejects with InvalidArgumentError; 7999 bytes is sent', async () => {
+    it("a payload over the transport's maximum (8000 bytes or more on NOTIFY), with a NUL byte, or not a string, rejects with InvalidArgumentError; 7999 bytes is sent", async () => {
       const closed = backend.open()
       await closed.close()
-      for (const payload of ['x'.repeat(8000), 'é'.repeat(4000), 'a\0b', 42 as unknown as string]) {
+      const over = backend.maxPayloadBytes + 1
+      for (const payload of ['x'.repeat(over), 'é'.repeat(Math.ceil(over / 2)), 'a\0b', 42 as unknown as string]) {
         await expect(backend.notify(closed, 'payload', payload)).rejects.toBeInstanceOf(InvalidArgumentError)
       }
       const l = await backend.listen(db, 'payload')
@@ -380,7 +383,7 @@ export function notifyContract(backend: Backend): void {
 
     it('the notification table or queue is never written by a rejected notify', async () => {
       const l = await backend.listen(db, 'never')
-      await expect(backend.notify(db, 'never', 'x'.repeat(8000))).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(backend.notify(db, 'never', 'x'.repeat(backend.maxPayloadBytes + 1))).rejects.toBeInstanceOf(InvalidArgumentError)
       await expect(l.receive(NOTHING_WITHIN())).rejects.toMatchObject({ name: 'TimeoutError' })
       await l.close()
       expect(await db.queryOne(sql<{ ok: number }>`select 1 as ok`)).toEqual({ ok: 1 })

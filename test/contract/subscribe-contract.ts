@@ -212,11 +212,11 @@ export function subscribeContract(backend: Backend): void {
       await s.close()
     })
 
-    it('notify rejects a value the channel check refuses, and one whose JSON is 8000 bytes or more, before any I/O', async () => {
+    it("notify rejects a value the channel check refuses, and one whose JSON is over the transport's maximum, before any I/O", async () => {
       const jobs = jsonChannel<Job>('typed_send', isJob)
       await expect(backend.notifyValue(sender, jobs, { id: 'one' } as unknown as Job)).rejects.toBeInstanceOf(InvalidArgumentError)
       const huge = jsonChannel<string>('typed_huge')
-      await expect(backend.notifyValue(sender, huge, 'x'.repeat(8000))).rejects.toThrow(/bytes/)
+      await expect(backend.notifyValue(sender, huge, 'x'.repeat(backend.maxPayloadBytes))).rejects.toThrow(/bytes/)
     })
   })
 

@@ -60,9 +60,11 @@ export type RetryableCode = 'RETRYABLE' | 'SERIALIZATION_FAILURE' | 'DEADLOCK' |
  * further behind than the notifiers keep rows, or a PostgreSQL listener came
  * to a stored large payload after its retention; `UNREADABLE`, a
  * notification's stored large payload could not be read (the listener's DB
- * was opened without `largePayloads: 'table'`, or the table is missing).
+ * was opened without `largePayloads: 'table'`, or the table is missing);
+ * `SLOT_INVALIDATED`, the server gave up a durable listener's replication
+ * slot (it fell `max_slot_wal_keep_size` behind) and a new one starts from now.
  */
-export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED' | 'UNREADABLE'
+export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED' | 'UNREADABLE' | 'SLOT_INVALIDATED'
 
 /** Options every liteorm error accepts. */
 export interface LiteormErrorOptions {

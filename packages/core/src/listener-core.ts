@@ -1,4 +1,5 @@
 import { ChannelSet } from './channel-set.js'
+import { AcknowledgingConsumer } from './acknowledging-consumer.js'
 import { abortable, Deadline } from './deadline.js'
 import { sleep } from './backoff.js'
 import { ClosedError, ConnectionError, InvalidArgumentError, LiteormError } from './errors.js'
@@ -49,6 +50,8 @@ export class ListenerCore implements Listener {
   readonly #queue: NotificationQueue
   readonly #supervisor: LinkSupervisor
   readonly #registry: Set<Closeable> | undefined
+  /** Set when the transport acknowledges consumed notifications (at-least-once delivery). */
+  readonly #acknowledging: AcknowledgingConsumer | undefined
   readonly #closing = new AbortController()
   #failure: ConnectionError | undefined
   #closed: Promise<void> | undefined
@@ -73,6 +76,7 @@ export class ListenerCore implements Listener {
       closedError: closedListenerError,
       fail: (error) => this.#fail(error),
     })
+    this.#acknowledging = transport.acknowledge === undefined ? undefined : new AcknowledgingConsumer(this.#queue, (count) => transport.acknowledge!(count))
   }
 
   /**
@@ -123,10 +127,12 @@ export class ListenerCore implements Listener {
    * ```
    */
   receive(signal?: AbortSignal): Promise<Notification> {
+    if (this.#acknowledging !== undefined) return this.#acknowledging.receive(signal)
     return this.#queue.receive(signal)
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Notification> {
+    if (this.#acknowledging !== undefined) return this.#acknowledging.iterator()
     return this.#queue.iterator()
   }
 

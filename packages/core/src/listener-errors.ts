@@ -95,7 +95,10 @@ export interface MissedNotificationsOptions extends LiteormErrorOptions {
  * its retention; code `UNREADABLE` when a PostgreSQL listener cannot read a
  * stored large payload (its DB was opened without `largePayloads: 'table'`,
  * or the table is missing). A listener's `onEvent` sees these as
- * `disconnected`; it reconnects and `onReset` runs.
+ * `disconnected`; it reconnects and `onReset` runs. Code `SLOT_INVALIDATED`
+ * when PostgreSQL invalidated a durable logical listener's slot (`dropped`
+ * is `NaN`: the server does not say how many; `onEvent` sees it as
+ * `connect-failed`, then `onReset` runs on a new slot).
  * Re-read what was missed from where it is stored.
  *
  * ### Examples

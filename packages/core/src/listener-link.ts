@@ -98,4 +98,13 @@ export interface ListenerTransport {
    * later is released (destroyed) as it comes.
    */
   open(channels: readonly string[], sink: LinkSink, signal: AbortSignal): Promise<ListenerLink>
+  /**
+   * For a transport that delivers at least once (a durable replication
+   * slot): the consumer is done with the `count` oldest notifications
+   * handed out and not yet acknowledged (it asked for the next one, or
+   * ended its `for await` loop), so the transport may tell the server.
+   * The core calls it in hand-out order; absent, the core does no
+   * bookkeeping. Never throws.
+   */
+  acknowledge?(count: number): void
 }

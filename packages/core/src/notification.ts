@@ -7,8 +7,19 @@ export interface Notification {
   readonly channel: string
   /** The payload; `''` when the sender gave none. */
   readonly payload: string
-  /** The process id of the sending backend (PostgreSQL) or process (SQLite). */
+  /**
+   * The process id of the sending backend (PostgreSQL) or process (SQLite);
+   * `0` on PostgreSQL's logical transport, whose WAL records do not carry it.
+   */
   readonly pid: number
+  /**
+   * Where the notification sits in the transport's stream, for transports
+   * that have one: the LSN of the logical message (`'0/1764460'`) on
+   * PostgreSQL's `notifications: 'logical'` transport, unique per message,
+   * so a consumer of a durable listener can drop a repeat. Absent on NOTIFY
+   * and SQLite.
+   */
+  readonly position?: string
 }
 
 /**
@@ -24,4 +35,19 @@ export interface Notification {
  */
 export function createNotification(channel: string, payload: string, pid: number): Notification {
   return Object.freeze({ channel, payload, pid })
+}
+
+/**
+ * Makes a frozen {@link Notification} that carries its position in the
+ * transport's stream (a logical message's LSN). Never fails.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const n = createPositionedNotification('jobs', '{"id":1}', 0, '0/1764460')
+ * n.position // '0/1764460'
+ * ```
+ */
+export function createPositionedNotification(channel: string, payload: string, pid: number, position: string): Notification {
+  return Object.freeze({ channel, payload, pid, position })
 }

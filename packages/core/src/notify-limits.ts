@@ -43,9 +43,10 @@ export function assertValidChannel(channel: unknown): asserts channel is string 
 }
 
 /**
- * Checks a payload against PostgreSQL's limit. Throws
- * {@link InvalidArgumentError} for a non-string, a NUL byte, or 8000 bytes
- * of UTF-8 or more.
+ * Checks a payload against PostgreSQL's NOTIFY limit, or against
+ * `maxBytes` (a transport with a larger one). Throws
+ * {@link InvalidArgumentError} for a non-string, a NUL byte, or more bytes
+ * of UTF-8 than the limit (7999 for NOTIFY).
  *
  * ### Examples
  *
@@ -54,7 +55,7 @@ export function assertValidChannel(channel: unknown): asserts channel is string 
  * assertValidPayload('x'.repeat(8000))   // throws: send an id and read the row instead
  * ```
  */
-export function assertValidPayload(payload: unknown): asserts payload is string {
+export function assertValidPayload(payload: unknown, maxBytes = MAX_PAYLOAD_BYTES): asserts payload is string {
   if (typeof payload !== 'string') {
     throw new InvalidArgumentError(`payload must be a string, got ${describe(payload)}: serialise it first (JSON.stringify)`)
   }
@@ -62,12 +63,13 @@ export function assertValidPayload(payload: unknown): asserts payload is string 
     throw new InvalidArgumentError('payload contains a NUL byte, which PostgreSQL cannot send: remove it or encode the payload (base64)')
   }
   // Fast path: a string of n UTF-16 units is at most 3n bytes.
-  if (payload.length * 3 <= MAX_PAYLOAD_BYTES) return
+  if (payload.length * 3 <= maxBytes) return
   const bytes = encoder.encode(payload).length
-  if (bytes > MAX_PAYLOAD_BYTES) {
+  if (bytes > maxBytes) {
     throw new InvalidArgumentError(
-      `payload is ${bytes} bytes of UTF-8; PostgreSQL accepts less than ${MAX_PAYLOAD_BYTES + 1}: ` +
-        'send a key and read the data from a table instead',
+      maxBytes === MAX_PAYLOAD_BYTES
+        ? `payload is ${bytes} bytes of UTF-8; PostgreSQL accepts less than ${MAX_PAYLOAD_BYTES + 1}: send a key and read the data from a table instead`
+        : `payload is ${bytes} bytes of UTF-8; this transport accepts at most ${maxBytes}: send a key and read the data from a table instead`,
     )
   }
 }

@@ -12,7 +12,8 @@ export interface OutgoingNotification {
  * channel (`payload` is the text; absent means `''`) or a typed one (the
  * value is checked and serialised by the channel). Throws
  * `InvalidArgumentError` for an invalid channel, a payload that is not a
- * string or is 8000 bytes or more, or a value the typed channel rejects.
+ * string or is 8000 bytes or more (more than `maxPayloadBytes` when given: a
+ * transport with a larger limit), or a value the typed channel rejects.
  *
  * ### Examples
  *
@@ -21,11 +22,11 @@ export interface OutgoingNotification {
  * // channel 'jobs', payload '{"id":1}'
  * ```
  */
-export function outgoingNotification<T>(channel: string | Channel<T>, payload: string | T | undefined): OutgoingNotification {
+export function outgoingNotification<T>(channel: string | Channel<T>, payload: string | T | undefined, maxPayloadBytes?: number): OutgoingNotification {
   const typed = isChannel(channel)
   const name = typed ? channel.name : channel
   const text = typed ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
   assertValidChannel(name)
-  assertValidPayload(text)
+  assertValidPayload(text, maxPayloadBytes)
   return { channel: name, payload: text }
 }

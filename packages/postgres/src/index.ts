@@ -5,13 +5,15 @@
  * @module
  */
 export { open } from './open.js'
-export type { OpenOptions } from './open-options.js'
+export type { NotificationTransport, OpenOptions } from './open-options.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
 export { installLargePayloads } from './large-payloads.js'
 export { status, type PostgresStatus, type SubscriptionsHealth } from './status.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
+export { dropDurable } from './durable-slot.js'
+export { replicationStatus, type ReplicationSlotStatus } from './replication-status.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
 export type { PostgresSubscription } from './postgres-subscription.js'
 export type { PostgresListenOptions } from './listen-options.js'

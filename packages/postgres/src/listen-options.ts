@@ -25,4 +25,23 @@ export interface PostgresListenOptions extends ListenOptions {
    * a whole number, default 10 000.
    */
   readonly maxBuffered?: number
+  /**
+   * Logical transport only (`open({ notifications: 'logical' })`): the
+   * name of a durable consumer. Its listener reads a permanent replication
+   * slot, `liteorm_<name>`, and delivers at least once: a notification is
+   * acknowledged to the server only once the consumer is done with it
+   * (asks for the next one or ends its `for await` loop), so after a crash
+   * or a restart what was not acknowledged comes again (deduplicate with
+   * `n.position`), and nothing sent while no listener ran is lost. 1 to 55
+   * lower-case letters, digits and underscores. Drop a consumer you no
+   * longer run with `dropDurable(db, name)`: its slot keeps WAL.
+   */
+  readonly durable?: string
+  /**
+   * Logical transport, durable only: when the slot holds back more than
+   * this many bytes of WAL, `onEvent` hears `{ type: 'lag', slot, lagBytes }`
+   * (once, until it falls below again). Checked with every health check and
+   * every 10 s. Default 1 GiB.
+   */
+  readonly lagWarningBytes?: number
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
 import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { assertNotReserved, needsStoring, storeAndNotify } from './large-payloads.js'
+import { LOGICAL_MAX_PAYLOAD_BYTES, emitLogicalMessage } from './logical-message.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { findContext, requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
@@ -24,10 +25,17 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
  * statement) when the DB was opened with `largePayloads: 'table'`; the
  * notification carries its key, and listeners deliver the original payload.
  *
+ * On a DB opened with `notifications: 'logical'` it writes a transactional
+ * logical message instead, `pg_logical_emit_message(true, 'liteorm:' ||
+ * channel, payload)`, bound, in the session's transaction: delivered at
+ * commit, in commit order, not at all on rollback (nor from a rolled-back
+ * savepoint), with payloads up to 256 MiB.
+ *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
  * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more (unless
- * large payloads are stored), one that begins with the reserved
- * U+0001 `liteorm:large-payload:`, or a value its typed channel rejects;
+ * large payloads are stored; over 256 MiB on the logical transport), one
+ * that begins with the reserved U+0001 `liteorm:large-payload:` (NOTIFY
+ * transport), or a value its typed channel rejects;
  * with `ClosedError` on a closed DB; with `NotifyQueueFullError` when the
  * server's notification queue is full; with a `LiteormError` saying to run
  * `installLargePayloads(db)` when a large payload must be stored and the
@@ -52,6 +60,12 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   const name = typed ? channel.name : channel
   const text: unknown = typed ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
   assertValidChannel(name)
+  // The transport (found without the closed-DB check: arguments are checked first) sets the payload limit.
+  if (findContext(session)?.notifications === 'logical') {
+    assertValidPayload(text, LOGICAL_MAX_PAYLOAD_BYTES)
+    requireContext(session, 'notify')
+    return emitLogicalMessage(session, name, text)
+  }
   const large = typeof text === 'string' && needsStoring(text)
   if (!large) {
     assertValidPayload(text)

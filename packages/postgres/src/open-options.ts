@@ -15,6 +15,7 @@ import { largePayloadSettings, type LargePayloadSettings } from './large-payload
  * open({ url: process.env.DATABASE_URL, max: 20 })
  * open({ pool: appPool }) // share the application's own pg.Pool; db.close() leaves it open
  * open({ url: pooledUrl, listenUrl: directUrl }) // queries through PgBouncer, LISTEN straight to PostgreSQL
+ * open({ url, notifications: 'logical' }) // notify/listen over logical decoding (wal_level=logical)
  * ```
  */
 export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
@@ -46,6 +47,17 @@ export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
    */
   readonly checkIdleAfterMs?: number
   /**
+   * How `notify` sends and `listen`/`subscribe` receive: `'notify'` (the
+   * default) uses `pg_notify` and LISTEN; `'logical'` writes a
+   * transactional logical message (`pg_logical_emit_message`) into the
+   * sender's transaction and reads it through a replication connection to
+   * `listenUrl` (or `url`): no 8000-byte limit, no NOTIFY commit lock, and
+   * `listen(db, chs, { durable })` for at-least-once delivery. Needs
+   * `wal_level=logical` and a role with the REPLICATION attribute; see the
+   * package README.
+   */
+  readonly notifications?: NotificationTransport
+  /**
    * `'table'`: a payload of 8000 bytes or more, which PostgreSQL's NOTIFY
    * refuses, is stored in the table `liteorm.large_payloads` in the same
    * transaction as the notification, which carries its key; listeners on a
@@ -63,6 +75,9 @@ export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
    */
   readonly largePayloadRetentionMs?: number
 }
+
+/** The notification transports a PostgreSQL DB can use; see {@link OpenOptions.notifications}. */
+export type NotificationTransport = 'notify' | 'logical'
 
 /** How long a new connection may take before it fails, unless the options say otherwise. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
@@ -83,6 +98,8 @@ interface ResolvedPools extends PoolWithConfig {
   readonly listen: PoolWithConfig | undefined
   /** See {@link OpenOptions.checkIdleAfterMs}. */
   readonly checkIdleAfterMs: number
+  /** See {@link OpenOptions.notifications}. */
+  readonly notifications: NotificationTransport
   /** See {@link OpenOptions.largePayloads}: `undefined` when off. */
   readonly largePayloads: LargePayloadSettings | undefined
 }
@@ -109,14 +126,30 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     return resolvePools(listenUrl === undefined || listenUrl === '' ? url : { url, listenUrl })
   }
   if (typeof dsnOrOptions === 'string') {
-    return { ...ownPool(dsnConfig(dsnOrOptions)), dsn: dsnOrOptions, owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads: undefined }
+    return { ...ownPool(dsnConfig(dsnOrOptions)), dsn: dsnOrOptions, owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads: undefined, notifications: 'notify' }
   }
   if (typeof dsnOrOptions !== 'object' || dsnOrOptions === null) {
     throw new InvalidArgumentError(
       `open() needs a DSN string or options, got ${dsnOrOptions === null ? 'null' : typeof dsnOrOptions}: did you forget to set DATABASE_URL?`,
     )
   }
-  const { url, connectionString, pool, listenUrl, checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads, largePayloadRetentionMs, ...poolOptions } = dsnOrOptions
+  const {
+    url,
+    connectionString,
+    pool,
+    listenUrl,
+    checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS,
+    largePayloads,
+    largePayloadRetentionMs,
+    notifications = 'notify',
+    ...poolOptions
+  } = dsnOrOptions
+  if (notifications !== 'notify' && notifications !== 'logical') {
+    throw new InvalidArgumentError(`notifications must be 'notify' or 'logical', got ${JSON.stringify(notifications) ?? String(notifications)}`)
+  }
+  if (notifications === 'logical' && largePayloads !== undefined) {
+    throw new InvalidArgumentError("largePayloads is for the NOTIFY transport: notifications: 'logical' carries payloads up to 256 MiB itself, drop largePayloads")
+  }
   const spill = largePayloadSettings(largePayloads, largePayloadRetentionMs)
   if (typeof checkIdleAfterMs !== 'number' || !(checkIdleAfterMs >= 0)) {
     throw new InvalidArgumentError(`checkIdleAfterMs must be a number of milliseconds (0 turns the check off), got ${String(checkIdleAfterMs)}`)
@@ -127,7 +160,7 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
   const dsn = url ?? connectionString
   const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : dsnConfig(dsn)) }) : borrowed(pool, dsn, poolOptions)
   const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, Client: undefined, ...dsnConfig(listenUrl, 'listenUrl') })
-  return { ...main, dsn, owned: pool === undefined, listen, checkIdleAfterMs, largePayloads: spill }
+  return { ...main, dsn, owned: pool === undefined, listen, checkIdleAfterMs, largePayloads: spill, notifications }
 }
 
 function borrowed(pool: pg.Pool, dsn: string | undefined, poolOptions: object): PoolWithConfig {

@@ -33,7 +33,7 @@ import { describeTarget, secretOf } from './redact-dsn.js'
  * ```
  */
 export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): PostgresDB<S> {
-  const { pool, owned, config, dsn, listen, checkIdleAfterMs, largePayloads } = resolvePools(dsnOrOptions)
+  const { pool, owned, config, dsn, listen, checkIdleAfterMs, largePayloads, notifications } = resolvePools(dsnOrOptions)
   // A checked-out connection that breaks (backend terminated, server gone)
   // also rejects the query in flight, which is where the caller hears of it;
   // without a listener, its 'error' event would crash the process.
@@ -55,6 +55,7 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
     listenPool: listen?.pool ?? pool,
     selfCheck: undefined,
     largePayloads,
+    notifications,
     target,
     mapError: createPostgresErrorMapper(target, [secretOf(config), listen === undefined ? undefined : secretOf(listen.config)]),
     resources: new Set(),

@@ -2,6 +2,7 @@ import type { ListenerStatus, Session } from '@liteorm/core'
 import { ListenerCore, SubscriptionHub } from '@liteorm/core/backend'
 import { queryOnPool } from './pool-query.js'
 import { requireContext } from './postgres-context.js'
+import { replicationStatus, type ReplicationSlotStatus } from './replication-status.js'
 
 /**
  * What {@link status} reports of a DB's subscriptions: their shared
@@ -49,6 +50,12 @@ export interface PostgresStatus {
   readonly listeners: readonly ListenerStatus[]
   /** The DB's subscriptions (from `subscribe`); `undefined` while it has none. */
   readonly subscriptions: SubscriptionsHealth | undefined
+  /**
+   * On a DB opened with `notifications: 'logical'`: the transport's
+   * replication slots in the DB's database (see `replicationStatus`), each
+   * with its lag in bytes; `undefined` on the NOTIFY transport.
+   */
+  readonly slots: readonly ReplicationSlotStatus[] | undefined
 }
 
 /**
@@ -56,7 +63,8 @@ export interface PostgresStatus {
  * notification queue is (one round trip, on the DB's pool), and, from
  * what this process holds without I/O, each open listener's connection,
  * reconnects, buffered notifications and paused state, and the same for
- * the subscriptions' shared listener. Rejects with `ConnectionError` when
+ * the subscriptions' shared listener; on the logical transport, its
+ * replication slots and their lag (one more round trip). Rejects with `ConnectionError` when
  * the server cannot be reached, `ClosedError` on a closed DB, and
  * `InvalidArgumentError` for a session of another backend.
  *
@@ -83,5 +91,6 @@ export async function status<S>(db: Session<S>): Promise<PostgresStatus> {
   for (const resource of context.resources) {
     if (resource instanceof ListenerCore && resource !== shared) listeners.push(resource.status)
   }
-  return { queueUsage: rows[0]!.usage, listeners, subscriptions }
+  const slots = context.notifications === 'logical' ? await replicationStatus(db) : undefined
+  return { queueUsage: rows[0]!.usage, listeners, subscriptions, slots }
 }

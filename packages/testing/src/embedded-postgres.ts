@@ -182,12 +182,19 @@ async function launch(cluster: Cluster): Promise<EmbeddedServer> {
   }
 }
 
-/** Settings for a disposable test server: fast, many connections, loopback only, no Unix socket. */
+/**
+ * Settings for a disposable test server: fast, many connections, loopback
+ * only, no Unix socket; logical decoding on, with room for many replication
+ * slots and walsenders (the logical notification transport's suites).
+ */
 const TEST_DEFAULTS: Readonly<Record<string, string | number>> = {
   listen_addresses: '127.0.0.1',
   unix_socket_directories: '',
   max_connections: 300,
   fsync: 'off',
+  wal_level: 'logical',
+  max_replication_slots: 64,
+  max_wal_senders: 64,
 }
 
 /** Spawns the postmaster and resolves once it accepts connections; rejects with its log if it exits first. */

@@ -17,8 +17,10 @@ export function backoffDelay(attempt: number, minMs: number, maxMs: number): num
 
 /**
  * Resolves after `ms`, or as soon as `signal` aborts (resolving, not
- * rejecting, so callers check the signal). The timer does not keep the
- * process alive.
+ * rejecting, so callers check the signal). The timer keeps the process
+ * alive, as the connection it waits to replace did: a listener that is
+ * backing off between reconnect attempts must not let its process exit
+ * under a consumer awaiting `receive()`. Abort `signal` to end it early.
  *
  * ### Examples
  *
@@ -36,7 +38,6 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve()
     }
     const timer = setTimeout(done, ms)
-    timer.unref()
     signal.addEventListener('abort', done, { once: true })
   })
 }

@@ -18,6 +18,7 @@
  * | how a lock makes a write fail (BusyError) | `FOR UPDATE NOWAIT` on a locked row (55P03) | a second DB on the file, its busy timeout (50 ms) running out while a transaction holds the write lock (SQLITE_BUSY) | row locks vs. one database write lock |
  * | transactions side by side on one DB    | interleave (a pool)              | run one after another (one connection, BEGIN IMMEDIATE) | SQLite has one writer |
  * | `Notification.pid`                     | the sending backend's pid        | the sending process's pid                | no server process on SQLite |
+ * | what `subscribe` shares                | one pool connection per DB       | one listener connection to the file per DB | |
  * | `pool(db)` from @liteorm/postgres       | the `pg.Pool`                    | `undefined`                              | |
  * | how `copyFrom` loads                   | one `COPY ... FROM STDIN`        | a prepared INSERT per row, in a transaction or savepoint | the database's bulk path |
  * | column types of the copy round trip    | `timestamptz`, `bytea`, `jsonb`, `boolean`, `int[]` | `text`, `blob`, `text`, `integer`, `text` | SQLite has no date, JSON, boolean nor array type |
@@ -29,7 +30,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { CopyFromOptions, CopyRows, DB, Dialect, Listener, ListenOptions, Result, Session } from '@liteorm/core'
+import type { Channel, CopyFromOptions, CopyRows, DB, Dialect, Listener, ListenOptions, Result, Session, SubscribeOptions, Subscription, SubscriptionStatus } from '@liteorm/core'
 import * as postgres from '@liteorm/postgres'
 import * as sqlite from '@liteorm/sqlite'
 import { afterAll } from 'vitest'
@@ -44,6 +45,10 @@ export interface Backend {
   open<S = unknown>(): DB<S>
   notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
   listen<S>(db: Session<S>, channels: string | readonly string[], options?: ListenOptions): Promise<Listener>
+  /** The backend's `notify` on a typed channel. */
+  notifyValue<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
+  subscribe<S, T = string>(db: Session<S>, channel: string | Channel<T>, handlerOrOptions?: SubscribeOptions<T>['handler'] | SubscribeOptions<T>): Promise<Subscription<T>>
+  subscriptionStatus<S>(db: Session<S>): Promise<SubscriptionStatus>
   /** The backend's `copyFrom`, untyped: the typed signature is pinned by the tests that call the packages directly. */
   copyFrom<S>(session: Session<S>, table: string, columns: readonly string[], rows: CopyRows<unknown>, options?: CopyFromOptions): Promise<Result>
   /** Column types for the copy round trip, by what they hold. */
@@ -92,6 +97,18 @@ class PostgresBackend implements Backend {
     return postgres.listen(db, channels, options)
   }
 
+  notifyValue<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void> {
+    return postgres.notify(session, channel, value)
+  }
+
+  subscribe<S, T = string>(db: Session<S>, channel: string | Channel<T>, handlerOrOptions?: SubscribeOptions<T>['handler'] | SubscribeOptions<T>): Promise<Subscription<T>> {
+    return postgres.subscribe(db, channel, handlerOrOptions)
+  }
+
+  subscriptionStatus<S>(db: Session<S>): Promise<SubscriptionStatus> {
+    return postgres.subscriptionStatus(db)
+  }
+
   copyFrom<S>(session: Session<S>, table: string, columns: readonly string[], rows: CopyRows<unknown>, options?: CopyFromOptions): Promise<Result> {
     return postgres.copyFrom(session as Session, table, columns, rows as CopyRows<readonly unknown[]>, options)
   }
@@ -137,6 +154,18 @@ class SqliteBackend implements Backend {
 
   listen<S>(db: Session<S>, channels: string | readonly string[], options?: ListenOptions): Promise<Listener> {
     return sqlite.listen(db, channels, options)
+  }
+
+  notifyValue<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void> {
+    return sqlite.notify(session, channel, value)
+  }
+
+  subscribe<S, T = string>(db: Session<S>, channel: string | Channel<T>, handlerOrOptions?: SubscribeOptions<T>['handler'] | SubscribeOptions<T>): Promise<Subscription<T>> {
+    return sqlite.subscribe(db, channel, handlerOrOptions)
+  }
+
+  subscriptionStatus<S>(db: Session<S>): Promise<SubscriptionStatus> {
+    return sqlite.subscriptionStatus(db)
   }
 
   copyFrom<S>(session: Session<S>, table: string, columns: readonly string[], rows: CopyRows<unknown>, options?: CopyFromOptions): Promise<Result> {

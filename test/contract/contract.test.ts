@@ -1,6 +1,6 @@
 /**
- * The contract suite: the same Session tests and the same notify/listen
- * tests on PostgreSQL and on SQLite. What differs between the two is listed
+ * The contract suite: the same Session tests and the same notify/listen,
+ * subscribe and copyFrom tests on PostgreSQL and on SQLite. What differs between the two is listed
  * in ./backends.ts, and each branch in the tests says why.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -10,11 +10,13 @@ import { backends } from './backends.js'
 import { copyContract } from './copy-contract.js'
 import { notifyContract } from './notify-contract.js'
 import { sessionContract } from './session-contract.js'
+import { subscribeContract } from './subscribe-contract.js'
 
 describe.each(backends)('$dialect', (backend) => {
   beforeAll(() => backend.prepare())
   sessionContract(backend)
   notifyContract(backend)
+  subscribeContract(backend)
   copyContract(backend)
 })
 

@@ -15,5 +15,6 @@ export type { Dialect, DB, Query, Result, Session, TransactionOptions } from './
 export type { Listener, ListenerEvent, ListenOptions, ResetInfo } from './listener.js'
 export { sql, type RawBuilder, type Sql } from './sql.js'
 export { jsonChannel, type Channel, type Message, type PayloadCheck } from './typed-channel.js'
+export type { SubscribeOptions, Subscription, SubscriptionReset, SubscriptionStatus } from './subscription-types.js'
 export type { CopyColumn, CopyTable, CopyValue } from './copy-target.js'
 export type { CopyFromOptions, CopyRow, CopyRows } from './copy-rows.js'

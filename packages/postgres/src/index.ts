@@ -11,7 +11,7 @@ export { notify } from './notify.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
-export type { PostgresSubscription, SubscribeOptions, SubscriptionReset, SubscriptionStatus } from './subscription-types.js'
+export type { PostgresSubscription } from './postgres-subscription.js'
 export type { PostgresListenOptions } from './listen-options.js'
 export type { PostgresListener } from './postgres-listener.js'
 export type { PostgresDB, PostgresSession } from './postgres-db.js'
@@ -37,4 +37,23 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { Channel, CopyFromOptions, CopyRow, CopyRows, DB, LiteormErrorCode, Listener, ListenerEvent, Message, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type {
+  Channel,
+  CopyFromOptions,
+  CopyRow,
+  CopyRows,
+  DB,
+  LiteormErrorCode,
+  Listener,
+  ListenerEvent,
+  Message,
+  Notification,
+  ResetInfo,
+  Result,
+  Session,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionReset,
+  SubscriptionStatus,
+  TransactionOptions,
+} from '@liteorm/core'

@@ -1,5 +1,5 @@
 import type { Channel, Session } from '@liteorm/core'
-import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
+import { outgoingNotification } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
@@ -37,17 +37,7 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  let name: string
-  let text: unknown
-  if (isChannel(channel)) {
-    name = channel.name
-    text = (channel as Channel<T>).serialize(payload as T)
-  } else {
-    name = channel
-    text = payload ?? ''
-  }
-  assertValidChannel(name)
-  assertValidPayload(text)
+  const { channel: name, payload: text } = outgoingNotification(channel, payload)
   const context = requireContext(session, 'notify')
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
@@ -55,5 +45,5 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   }
   let batcher = batchers.get(context)
   if (batcher === undefined) batchers.set(context, (batcher = new NotifyBatcher(context)))
-  await batcher.send(name, text as string)
+  await batcher.send(name, text)
 }

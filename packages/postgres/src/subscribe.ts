@@ -1,9 +1,7 @@
-import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
-import { assertValidChannel, isChannel } from '@liteorm/core/backend'
-import { requireContext } from './postgres-context.js'
-import { SubscriptionHub } from './subscription-hub.js'
-import { Subscription } from './subscription.js'
-import type { PostgresSubscription, SubscribeOptions, SubscriptionStatus } from './subscription-types.js'
+import type { Channel, Session, SubscribeOptions, Subscription, SubscriptionStatus } from '@liteorm/core'
+import { SubscriptionHub, subscribeOn } from '@liteorm/core/backend'
+import { openListener } from './open-listener.js'
+import { requireContext, type PostgresContext } from './postgres-context.js'
 
 /**
  * Subscribes to one channel on the DB's shared subscription connection: any
@@ -32,19 +30,12 @@ import type { PostgresSubscription, SubscribeOptions, SubscriptionStatus } from 
  * await a.close()
  * ```
  */
-export async function subscribe<S, T = string>(
+export function subscribe<S, T = string>(
   db: Session<S>,
   channel: string | Channel<T>,
   handlerOrOptions: SubscribeOptions<T>['handler'] | SubscribeOptions<T> = {},
-): Promise<PostgresSubscription<T>> {
-  const spec = isChannel(channel) ? (channel as Channel<T>) : undefined
-  const name = spec === undefined ? (channel as string) : spec.name
-  assertValidChannel(name)
-  const options = checkOptions(typeof handlerOrOptions === 'function' ? { handler: handlerOrOptions } : handlerOrOptions)
-  const hub = SubscriptionHub.of(requireContext(db, 'subscribe'))
-  const subscription = new Subscription<T>(name, spec, options, (s) => hub.remove(s as Subscription<unknown>))
-  await hub.add(subscription as Subscription<unknown>)
-  return subscription
+): Promise<Subscription<T>> {
+  return subscribeOn(() => hubOf(requireContext(db, 'subscribe')), channel, handlerOrOptions)
 }
 
 /**
@@ -61,21 +52,13 @@ export async function subscribe<S, T = string>(
  * ```
  */
 export async function subscriptionStatus<S>(db: Session<S>): Promise<SubscriptionStatus> {
-  return SubscriptionHub.of(requireContext(db, 'subscriptionStatus')).status()
+  return hubOf(requireContext(db, 'subscriptionStatus')).status()
 }
 
-function checkOptions<T>(options: SubscribeOptions<T>): SubscribeOptions<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`subscribe needs a handler function or an options object, got ${options === null ? 'null' : typeof options}`)
-  }
-  for (const name of ['handler', 'onReset', 'onError'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new InvalidArgumentError(`${name} must be a function, got ${typeof options[name]}`)
-    }
-  }
-  const { maxBuffered } = options
-  if (maxBuffered !== undefined && (typeof maxBuffered !== 'number' || !Number.isInteger(maxBuffered) || maxBuffered < 1)) {
-    throw new InvalidArgumentError(`maxBuffered must be a positive integer, got ${String(maxBuffered)}`)
-  }
-  return Object.freeze({ ...options })
+function hubOf(context: PostgresContext): SubscriptionHub {
+  return SubscriptionHub.of(context, () => ({
+    openListener: (channels, options) => openListener(context, channels, options),
+    registry: context.resources,
+    closedError: () => context.closedError,
+  }))
 }

@@ -1,6 +1,7 @@
 /**
- * liteorm on SQLite: `open` a DB, run typed queries, and NOTIFY/LISTEN with
- * PostgreSQL's semantics, within a process and across processes on one file.
+ * liteorm on SQLite: `open` a DB, run typed queries, and NOTIFY/LISTEN and
+ * subscriptions with PostgreSQL's semantics, within a process and across
+ * processes on one file.
  *
  * @module
  */
@@ -9,10 +10,11 @@ export type { OpenOptions } from './open-options.js'
 export { notify } from './notify.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
+export { subscribe, subscriptionStatus } from './subscribe.js'
 export type { SqliteListenOptions } from './listen-options.js'
 export type { SqliteListener } from './sqlite-listener.js'
 export type { SqliteDB, SqliteSession } from './sqlite-db.js'
-export { sql } from '@liteorm/core'
+export { jsonChannel, sql } from '@liteorm/core'
 export {
   BusyError,
   CallbackError,
@@ -34,4 +36,23 @@ export {
   SerializationFailureError,
   UniqueViolationError,
 } from '@liteorm/core'
-export type { CopyFromOptions, CopyRow, CopyRows, DB, LiteormErrorCode, Listener, ListenerEvent, Notification, ResetInfo, Result, Session, TransactionOptions } from '@liteorm/core'
+export type {
+  Channel,
+  CopyFromOptions,
+  CopyRow,
+  CopyRows,
+  DB,
+  LiteormErrorCode,
+  Listener,
+  ListenerEvent,
+  Message,
+  Notification,
+  ResetInfo,
+  Result,
+  Session,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionReset,
+  SubscriptionStatus,
+  TransactionOptions,
+} from '@liteorm/core'

@@ -1,8 +1,8 @@
 import type { Session } from '@liteorm/core'
-import { channelList, ListenerCore } from '@liteorm/core/backend'
+import { channelList, ListenerCore, type ListenerSettings } from '@liteorm/core/backend'
 import type { SqliteListenOptions } from './listen-options.js'
 import { sqliteListenerSettings } from './listener-settings.js'
-import { requireLink } from './sqlite-context.js'
+import { requireLink, type SqliteContext } from './sqlite-context.js'
 import { SqliteTransport } from './sqlite-link.js'
 import type { SqliteListener } from './sqlite-listener.js'
 
@@ -35,6 +35,21 @@ import type { SqliteListener } from './sqlite-listener.js'
 export async function listen<S>(db: Session<S>, channels: string | readonly string[], options?: SqliteListenOptions): Promise<SqliteListener> {
   const list = channelList(channels)
   const { settings, pollIntervalMs } = sqliteListenerSettings(options)
-  const { context } = requireLink(db, 'listen')
-  return ListenerCore.open({ transport: new SqliteTransport(context, pollIntervalMs), channels: list, settings, registry: context.resources })
+  return openListener(requireLink(db, 'listen').context, list, settings, pollIntervalMs)
+}
+
+/**
+ * Opens a listener on `context`, registered with the DB so that closing it
+ * closes the listener: the part of `listen` after the arguments are
+ * checked, shared with the subscription hub. Rejects as `listen` does.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const { settings, pollIntervalMs } = sqliteListenerSettings(options)
+ * const listener = await openListener(context, ['jobs'], settings, pollIntervalMs)
+ * ```
+ */
+export function openListener(context: SqliteContext, channels: readonly string[], settings: ListenerSettings, pollIntervalMs: number): Promise<ListenerCore> {
+  return ListenerCore.open({ transport: new SqliteTransport(context, pollIntervalMs), channels, settings, registry: context.resources })
 }

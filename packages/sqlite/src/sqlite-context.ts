@@ -1,12 +1,7 @@
 import type { Session } from '@liteorm/core'
-import { foreignSessionError, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
+import { foreignSessionError, type Closeable, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type Database from 'better-sqlite3'
 import type { SqliteSettings } from './open-settings.js'
-
-/** Something that is closed when its DB closes (a listener). */
-export interface DBResource {
-  close(): Promise<void>
-}
 
 /** What the transaction now open on the DB's connection has done. Internal. */
 export interface TransactionState {
@@ -25,7 +20,7 @@ export interface SqliteContext extends SessionScope {
   /** Identifies the database for commit signals: the file's device and inode, or a unique key for `:memory:`. */
   readonly key: string
   /** Listeners to close before the connection. */
-  readonly resources: Set<DBResource>
+  readonly resources: Set<Closeable>
   /** The transaction open on the connection, if any (one at a time: the connection is shared under a mutex). */
   tx: TransactionState | undefined
   /** The notifications tables are known to exist. */

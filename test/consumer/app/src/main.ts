@@ -2,7 +2,7 @@
 // it: installed from the packed tarballs, against a real server.
 import { providePostgres } from '@liteorm/testing'
 import { listen, notify, open, sql, UniqueViolationError } from '@liteorm/postgres'
-import { open as openSqlite, notify as notifySqlite, listen as listenSqlite } from '@liteorm/sqlite'
+import { jsonChannel, open as openSqlite, notify as notifySqlite, listen as listenSqlite, subscribe as subscribeSqlite, type Message } from '@liteorm/sqlite'
 import { Kysely } from 'kysely'
 import pg from 'pg'
 
@@ -43,6 +43,13 @@ try {
   await notifySqlite(file, 'jobs', 'on sqlite')
   console.log('sqlite:', (await sl.receive(AbortSignal.timeout(5000))).payload)
   await sl.close()
+  // Subscriptions and typed channels, the same API as on PostgreSQL
+  const jobs = jsonChannel<{ id: number }>('typed_jobs')
+  const sub = await subscribeSqlite(file, jobs)
+  await notifySqlite(file, jobs, { id: 2 })
+  const m: Message<{ id: number }> = await sub.receive(AbortSignal.timeout(5000))
+  console.log('sqlite subscribe:', m.value.id)
+  await sub.close()
   await file.close()
 } finally {
   await server.stop()

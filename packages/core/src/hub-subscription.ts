@@ -1,38 +1,33 @@
-import {
-  CallbackError,
-  ClosedError,
-  InvalidArgumentError,
-  LiteormError,
-  MissedNotificationsError,
-  type Channel,
-  type Message,
-  type Notification,
-} from '@liteorm/core'
-import { NotificationQueue } from '@liteorm/core/backend'
-import type { PostgresSubscription, SubscribeOptions, SubscriptionReset } from './subscription-types.js'
+import { ClosedError, InvalidArgumentError, LiteormError } from './errors.js'
+import { CallbackError, MissedNotificationsError } from './listener-errors.js'
+import type { Notification } from './notification.js'
+import { NotificationQueue } from './notification-queue.js'
+import type { SubscribeOptions, Subscription, SubscriptionReset } from './subscription-types.js'
+import type { Channel, Message } from './typed-channel.js'
 
 /** `subscribing`: waiting for LISTEN; `started`: live; `ended`: closed, or ended by its DB closing. */
 type SubscriptionState = 'subscribing' | 'started' | 'ended'
 
 /**
- * The {@link PostgresSubscription} `subscribe` hands out. The hub starts it
- * once its LISTEN is in place, delivers to it, resets it after a
- * reconnection and ends it when the DB closes; not exported by the package.
+ * The {@link Subscription} `subscribe` hands out, on every backend. The
+ * subscription hub starts it once its LISTEN is in place, delivers
+ * to it, resets it after a reconnection and ends it when the DB closes;
+ * users only ever see the `Subscription` interface.
  *
  * ### Examples
  *
  * ```ts
- * const subscription = new Subscription(name, spec, options, (s) => hub.remove(s))
+ * const subscription = new HubSubscription(name, spec, options, (s) => hub.remove(s))
  * await hub.add(subscription)
  * ```
  */
-export class Subscription<T = string> implements PostgresSubscription<T> {
+export class HubSubscription<T = string> implements Subscription<T> {
   readonly channel: string
   readonly #spec: Channel<T> | undefined
   readonly #options: SubscribeOptions<T>
   readonly #maxBuffered: number
   readonly #queue = new NotificationQueue<Message<T>>({ highWaterMark: Infinity, lowWaterMark: 0 })
-  readonly #unsubscribe: (subscription: Subscription<T>) => Promise<void>
+  readonly #unsubscribe: (subscription: HubSubscription<T>) => Promise<void>
   /** Resets waiting for `onReset`, run one at a time by {@link Subscription.reset}'s worker. */
   readonly #resets: SubscriptionReset[] = []
   #resetting = false
@@ -43,7 +38,7 @@ export class Subscription<T = string> implements PostgresSubscription<T> {
     channel: string,
     spec: Channel<T> | undefined,
     options: SubscribeOptions<T>,
-    unsubscribe: (subscription: Subscription<T>) => Promise<void>,
+    unsubscribe: (subscription: HubSubscription<T>) => Promise<void>,
   ) {
     this.channel = channel
     this.#spec = spec

@@ -1,13 +1,29 @@
-import { ClosedError, type Message, type Notification, type ResetInfo } from '@liteorm/core'
-import type { Closeable } from '@liteorm/core/backend'
-import { openListener } from './open-listener.js'
-import type { PostgresContext } from './postgres-context.js'
-import type { PostgresListener } from './postgres-listener.js'
-import type { Subscription } from './subscription.js'
+import { ClosedError } from './errors.js'
+import type { HubSubscription } from './hub-subscription.js'
+import type { Listener, ListenOptions, ResetInfo } from './listener.js'
+import type { Closeable } from './listener-core.js'
+import type { Notification } from './notification.js'
 import type { SubscriptionStatus } from './subscription-types.js'
+import type { Message } from './typed-channel.js'
 
-/** Each DB's hub, made on its first `subscribe`. */
-const hubs = new WeakMap<PostgresContext, SubscriptionHub>()
+/** The listener a hub runs its subscriptions on: a `Listener` that can also say what the server listens to. */
+export interface HubListener extends Listener {
+  /** What the transport says the link listens to (PostgreSQL's `pg_listening_channels()`). */
+  listeningOnServer(): Promise<readonly string[]>
+}
+
+/** What a backend gives its DB's {@link SubscriptionHub}. */
+export interface HubBackend {
+  /** Opens the shared listener on `channels`, registered with the DB (the backend's `listen`, arguments already checked). */
+  openListener(channels: readonly string[], options: ListenOptions): Promise<HubListener>
+  /** Where the hub stays registered while it holds a listener, so that closing the DB closes it. */
+  readonly registry: Set<Closeable>
+  /** The DB's `ClosedError` once it is closed, else `undefined`. */
+  closedError(): ClosedError | undefined
+}
+
+/** Each DB's hub, made on its first `subscribe`, keyed by the backend's per-DB context. */
+const hubs = new WeakMap<object, SubscriptionHub>()
 
 /** A subscription whose LISTEN was asked for while the shared connection was down: started by the next reset. */
 interface Waiting {
@@ -30,15 +46,15 @@ interface Waiting {
  * ### Examples
  *
  * ```ts
- * const hub = SubscriptionHub.of(context)
+ * const hub = SubscriptionHub.of(context, () => backendOf(context))
  * await hub.add(subscription)
  * ```
  */
 export class SubscriptionHub implements Closeable {
-  readonly #context: PostgresContext
-  readonly #subscribers = new Map<string, Set<Subscription<unknown>>>()
-  readonly #waiting = new Map<Subscription<unknown>, Waiting>()
-  #listener: PostgresListener | undefined
+  readonly #backend: HubBackend
+  readonly #subscribers = new Map<string, Set<HubSubscription<unknown>>>()
+  readonly #waiting = new Map<HubSubscription<unknown>, Waiting>()
+  #listener: HubListener | undefined
   /** LISTEN is in place on the shared connection: between its reset and its next loss. */
   #connected = false
   #sync: Promise<void> | undefined
@@ -46,14 +62,23 @@ export class SubscriptionHub implements Closeable {
   #applied = 0
   #closed = false
 
-  private constructor(context: PostgresContext) {
-    this.#context = context
+  private constructor(backend: HubBackend) {
+    this.#backend = backend
   }
 
-  /** The hub of a DB, made on first use. */
-  static of(context: PostgresContext): SubscriptionHub {
-    let hub = hubs.get(context)
-    if (hub === undefined) hubs.set(context, (hub = new SubscriptionHub(context)))
+  /**
+   * The hub of the DB whose backend context is `key`, made with
+   * `backend()` on first use.
+   *
+   * ### Examples
+   *
+   * ```ts
+   * const hub = SubscriptionHub.of(context, () => ({ openListener, registry: context.resources, closedError: () => context.closedError }))
+   * ```
+   */
+  static of(key: object, backend: () => HubBackend): SubscriptionHub {
+    let hub = hubs.get(key)
+    if (hub === undefined) hubs.set(key, (hub = new SubscriptionHub(backend())))
     return hub
   }
 
@@ -63,13 +88,13 @@ export class SubscriptionHub implements Closeable {
    * the DB closes first, with `ConnectionError` when the shared connection
    * cannot be made.
    */
-  async add(subscription: Subscription<unknown>): Promise<void> {
+  async add(subscription: HubSubscription<unknown>): Promise<void> {
     this.#assertOpen()
     const channel = subscription.channel
     let set = this.#subscribers.get(channel)
     if (set === undefined) this.#subscribers.set(channel, (set = new Set()))
     set.add(subscription)
-    this.#context.resources.add(this)
+    this.#backend.registry.add(this)
     try {
       await this.#synchronise()
       this.#assertOpen() // the DB closed meanwhile: the subscription was ended with it
@@ -83,7 +108,7 @@ export class SubscriptionHub implements Closeable {
   }
 
   /** Unsubscribes: resolves once the LISTEN set no longer needs its channel (or still does, for others). */
-  async remove(subscription: Subscription<unknown>): Promise<void> {
+  async remove(subscription: HubSubscription<unknown>): Promise<void> {
     if (!this.#forget(subscription) || this.#closed) return
     await this.#synchronise().catch(() => undefined) // a lost connection re-LISTENs only what is wanted
   }
@@ -105,7 +130,7 @@ export class SubscriptionHub implements Closeable {
   async close(): Promise<void> {
     this.#closed = true
     this.#connected = false
-    this.#context.resources.delete(this)
+    this.#backend.registry.delete(this)
     const error = this.#closedError()
     for (const set of this.#subscribers.values()) for (const s of set) s.end(error)
     this.#subscribers.clear()
@@ -116,7 +141,7 @@ export class SubscriptionHub implements Closeable {
     await listener?.close()
   }
 
-  #forget(subscription: Subscription<unknown>): boolean {
+  #forget(subscription: HubSubscription<unknown>): boolean {
     const set = this.#subscribers.get(subscription.channel)
     if (set === undefined || !set.delete(subscription)) return false
     if (set.size === 0) this.#subscribers.delete(subscription.channel)
@@ -150,12 +175,12 @@ export class SubscriptionHub implements Closeable {
     if (wanted.length === 0) {
       this.#listener = undefined
       this.#connected = false
-      this.#context.resources.delete(this)
+      this.#backend.registry.delete(this)
       await listener?.close()
       return
     }
     if (listener === undefined) {
-      const opened = await openListener(this.#context, wanted, {
+      const opened = await this.#backend.openListener(wanted, {
         onReset: (info) => this.#reset(info),
         onEvent: (e) => {
           if (e.type === 'disconnected') this.#connected = false
@@ -196,7 +221,7 @@ export class SubscriptionHub implements Closeable {
     }
   }
 
-  async #pump(listener: PostgresListener): Promise<void> {
+  async #pump(listener: HubListener): Promise<void> {
     try {
       for await (const n of listener) this.#dispatch(n)
     } catch (error) {
@@ -216,10 +241,10 @@ export class SubscriptionHub implements Closeable {
   }
 
   #assertOpen(): void {
-    if (this.#closed || this.#context.closedError !== undefined) throw this.#closedError()
+    if (this.#closed || this.#backend.closedError() !== undefined) throw this.#closedError()
   }
 
   #closedError(): ClosedError {
-    return this.#context.closedError ?? new ClosedError('the DB was closed: open a new one with open()')
+    return this.#backend.closedError() ?? new ClosedError('the DB was closed: open a new one with open()')
   }
 }

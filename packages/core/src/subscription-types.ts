@@ -1,4 +1,6 @@
-import type { LiteormError, Message, ResetInfo } from '@liteorm/core'
+import type { LiteormError } from './errors.js'
+import type { ResetInfo } from './listener.js'
+import type { Message } from './typed-channel.js'
 
 /** What a subscription's `onReset` learns. */
 export interface SubscriptionReset extends ResetInfo {
@@ -43,8 +45,9 @@ export interface SubscribeOptions<T> {
 
 /**
  * One subscriber's view of a channel on the DB's shared subscription
- * connection, made by `subscribe`: deliveries go to its handler, or to
- * `receive()` / `for await` (the `Listener` shape). `close()` unsubscribes.
+ * connection, made by `subscribe` (the same on every backend): deliveries
+ * go to its handler, or to `receive()` / `for await` (the `Listener`
+ * shape). `close()` unsubscribes.
  *
  * ### Examples
  *
@@ -53,7 +56,7 @@ export interface SubscribeOptions<T> {
  * for await (const m of sub) console.log(m.value)
  * ```
  */
-export interface PostgresSubscription<T = string> extends AsyncIterable<Message<T>> {
+export interface Subscription<T = string> extends AsyncIterable<Message<T>> {
   /** The channel subscribed to. */
   readonly channel: string
   /** The one channel of this subscription as a list (the `Listener` shape); `[]` once it ended. */

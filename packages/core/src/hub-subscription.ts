@@ -153,16 +153,24 @@ export class HubSubscription<T = string> implements Subscription<T> {
     }
   }
 
+  /**
+   * Hands queued messages to `handler` one at a time, in order: what is
+   * already queued synchronously, waiting only for the queue (empty or held
+   * by a reset) and for a handler that returns a promise.
+   */
   async #pump(handler: (message: Message<T>) => void | Promise<void>): Promise<void> {
     for (;;) {
-      let message: Message<T>
-      try {
-        message = await this.#queue.receive()
-      } catch {
-        return // closed
+      let message = this.#queue.tryTake()
+      if (message === undefined) {
+        try {
+          message = await this.#queue.receive()
+        } catch {
+          return // closed
+        }
       }
       try {
-        await handler(message)
+        const done = handler(message)
+        if (isThenable(done)) await done
       } catch (error) {
         this.#report(CallbackError.of('handler', error, this.#owner()))
       }
@@ -180,6 +188,11 @@ export class HubSubscription<T = string> implements Subscription<T> {
       // onError itself failed: nothing more to tell anyone.
     }
   }
+}
+
+/** Whether a handler's result is something to wait for (a promise, or any thenable `await` would follow). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value != null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function reportToConsole(error: LiteormError): void {

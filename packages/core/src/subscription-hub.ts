@@ -1,7 +1,7 @@
 import { ClosedError } from './errors.js'
 import type { HubSubscription } from './hub-subscription.js'
 import type { Listener, ListenOptions, ResetInfo } from './listener.js'
-import type { Closeable } from './listener-core.js'
+import type { Closeable, ListenerCore } from './listener-core.js'
 import type { Notification } from './notification.js'
 import type { SubscriptionStatus } from './subscription-types.js'
 import type { Message } from './typed-channel.js'
@@ -10,6 +10,12 @@ import type { Message } from './typed-channel.js'
 export interface HubListener extends Listener {
   /** What the transport says the link listens to (PostgreSQL's `pg_listening_channels()`). */
   listeningOnServer(): Promise<readonly string[]>
+  /**
+   * The next notification when one is ready now, else `undefined` (a
+   * {@link ListenerCore} has it): the hub drains a burst with it instead of
+   * awaiting each notification.
+   */
+  tryReceive?(): Notification | undefined
 }
 
 /** What a backend gives its DB's {@link SubscriptionHub}. */
@@ -221,10 +227,16 @@ export class SubscriptionHub implements Closeable {
     }
   }
 
+  /** Dispatches what the listener delivers: a burst already queued goes out synchronously, one await per burst, not per notification. */
   async #pump(listener: HubListener): Promise<void> {
     try {
-      for await (const n of listener) this.#dispatch(n)
+      for (;;) {
+        let n: Notification | undefined = await listener.receive()
+        do this.#dispatch(n)
+        while ((n = listener.tryReceive?.()) !== undefined)
+      }
     } catch (error) {
+      if (error instanceof ClosedError) return // closed: its subscriptions are ended by whoever closed it
       for (const set of this.#subscribers.values()) for (const s of set) s.end(error as Error)
       for (const [subscription, waiting] of this.#waiting) {
         this.#waiting.delete(subscription)

@@ -232,7 +232,7 @@ const gcs: { startUs: number; ms: number; kind: number }[] = []
 if (process.env.REPLAY_GC) {
   const origin = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ startUs: origin + e.startTime * 1000, ms: e.duration, kind: (e.detail as { kind: number }).kind })
+    for (const e of list.getEntries()) gcs.push({ startUs: origin + e.startTime * 1000, ms: e.duration, kind: (e as unknown as { detail: { kind: number } }).detail.kind })
   }).observe({ entryTypes: ['gc'] })
 }
 

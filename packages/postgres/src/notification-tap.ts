@@ -13,11 +13,12 @@ interface Utf8Slicing {
   utf8Slice(start: number, end: number): string
 }
 
-/** Decodes `bytes[start, end)` as UTF-8, the connection's client encoding. */
-const decodeUtf8: (bytes: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as Partial<Utf8Slicing>).utf8Slice === 'function'
-    ? (bytes, start, end) => (bytes as Buffer & Utf8Slicing).utf8Slice(start, end)
-    : (bytes, start, end) => bytes.toString('utf8', start, end)
+const HAS_UTF8_SLICE = typeof (Buffer.prototype as Partial<Utf8Slicing>).utf8Slice === 'function'
+
+/** Decodes `bytes[start, end)` as UTF-8, the connection's client encoding. A declared function, so V8 inlines it. */
+function decodeUtf8(bytes: Buffer, start: number, end: number): string {
+  return HAS_UTF8_SLICE ? (bytes as Buffer & Utf8Slicing).utf8Slice(start, end) : bytes.toString('utf8', start, end)
+}
 
 /** Header, process id, and the NULs ending an empty channel and payload. */
 const MIN_NOTIFICATION_BYTES = HEADER_BYTES + 4 + 2

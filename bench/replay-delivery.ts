@@ -130,13 +130,10 @@ async function replay(socket: Socket, delivery: Delivery, chunks: readonly Buffe
   fullGc()
   const startUs = hrtimeUs()
   const cpu = process.cpuUsage()
-  let i = 0
-  const base = process.env.REPLAY_LIVE ? process.memoryUsage().heapUsed : 0
   for (const chunk of chunks) {
     while (socket.isPaused()) await nextMacrotask()
     socket.emit('data', chunk)
     await nextMacrotask()
-    if (process.env.REPLAY_LIVE && ++i % 10 === 0) { fullGc(); console.log('live after chunk', i, ((process.memoryUsage().heapUsed - base) / 1e6).toFixed(2), 'MB') }
   }
   const last = await within(expected.finished(), 10_000, `replay (${expected.received()} of ${count}, paused ${socket.isPaused()})`)
   const used = process.cpuUsage(cpu)
@@ -228,12 +225,20 @@ interface Subject {
   readonly listener: BenchListener
 }
 
-const gcs: { startUs: number; ms: number; kind: number }[] = []
-if (process.env.REPLAY_GC) {
-  const origin = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ startUs: origin + e.startTime * 1000, ms: e.duration, kind: (e as unknown as { detail: { kind: number } }).detail.kind })
-  }).observe({ entryTypes: ['gc'] })
+/** Young-generation collections (scavenges), on the clock of the windows. */
+const scavenges: { startUs: number; ms: number }[] = []
+const MINOR_GC = 1 // perf_hooks' NODE_PERFORMANCE_GC_MINOR
+const clockOrigin = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if ((e as unknown as { detail: { kind: number } }).detail.kind === MINOR_GC) scavenges.push({ startUs: clockOrigin + e.startTime * 1000, ms: e.duration })
+  }
+}).observe({ entryTypes: ['gc'] })
+
+/** Time in scavenges that started inside `windows`, per notification (ns). */
+function scavengeNs(windows: readonly Window[], count: number): number {
+  const ms = scavenges.filter((g) => windows.some((w) => g.startUs >= w.startUs && g.startUs < w.endUs)).reduce((sum, g) => sum + g.ms, 0)
+  return (ms * 1e6) / (windows.length * count)
 }
 
 async function main(): Promise<void> {
@@ -250,17 +255,12 @@ async function main(): Promise<void> {
       if (options.only !== undefined && name !== 'pg' && !options.only.includes(name)) continue
       const delivery = new Delivery()
       const listener = await listen(server.url, [CHANNEL], delivery.onNotification)
-      const socket = newSocketOf(listener)
-      if (process.env.REPLAY_DEBUG) console.log(name, socket.listeners('data').map((f) => f.name), socket.remotePort)
-      subjects.push({ name, delivery, listener, socket })
+      subjects.push({ name, delivery, listener, socket: newSocketOf(listener) })
     }
     const floorRuns = Object.entries(floors(chunks, options.count, new Delivery())).filter(() => options.only === undefined || options.only.includes('floors'))
     // Warm-up: every path compiled before timing.
     for (let k = 0; k < 3; k++) {
-      for (const s of subjects) {
-        if (process.env.REPLAY_DEBUG) console.log('warm-up', s.name)
-        await replay(s.socket, s.delivery, chunks, options.count)
-      }
+      for (const s of subjects) await replay(s.socket, s.delivery, chunks, options.count)
       for (const [, run] of floorRuns) await floor(run, options.count)
     }
     const windows = new Map<string, Window[]>()
@@ -280,19 +280,12 @@ async function main(): Promise<void> {
         ;(ratios.get(name) ?? ratios.set(name, []).get(name)!).push(ns / baseline)
       }
     }
-    console.log(`\n${options.rounds} rounds; CPU ns per notification (median), ratio to raw pg in the same round: median [IQR]\n`)
-    console.log('| consumer | ns/notif | ratio to pg | IQR |\n|---|---:|---:|---|')
+    console.log(`\n${options.rounds} rounds; process CPU ns per notification (median); ratio to raw pg in the same round: median and IQR; time in young-generation GC\n`)
+    console.log('| consumer | ns/notif | ratio to pg | IQR | scavenges ns/notif |\n|---|---:|---:|---|---:|')
     for (const [name, values] of figures) {
       const r = ratios.get(name)!
-      console.log(`| ${name} | ${median(values)!.toFixed(0)} | ${median(r)!.toFixed(3)} | ${percentile(r, 25).toFixed(2)}–${percentile(r, 75).toFixed(2)} |`)
-    }
-    if (process.env.REPLAY_GC) {
-      for (const [name, ws] of windows) {
-        const inside = gcs.filter((g) => ws.some((w) => g.startUs >= w.startUs && g.startUs < w.endUs))
-        const kinds = new Map<number, [number, number]>()
-        for (const g of inside) { const k = kinds.get(g.kind) ?? [0, 0]; k[0]++; k[1] += g.ms; kinds.set(g.kind, k) }
-        console.log(name, [...kinds].map(([k, [n, ms]]) => `kind${k}: ${n} gcs ${(ms * 1e6 / (ws.length * options.count)).toFixed(1)} ns/notif`).join(', '))
-      }
+      const gc = scavengeNs(windowsOf(name), options.count).toFixed(0)
+      console.log(`| ${name} | ${median(values)!.toFixed(0)} | ${median(r)!.toFixed(3)} | ${percentile(r, 25).toFixed(2)}–${percentile(r, 75).toFixed(2)} | ${gc} |`)
     }
     if (options.windows !== undefined) writeFileSync(options.windows, JSON.stringify(Object.fromEntries(windows)))
   } finally {

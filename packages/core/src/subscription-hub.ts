@@ -1,7 +1,7 @@
 import { ClosedError } from './errors.js'
 import type { HubSubscription } from './hub-subscription.js'
 import type { Listener, ListenOptions, ResetInfo } from './listener.js'
-import type { Closeable, ListenerCore } from './listener-core.js'
+import type { Closeable } from './listener-core.js'
 import type { Notification } from './notification.js'
 import type { SubscriptionStatus } from './subscription-types.js'
 import type { Message } from './typed-channel.js'
@@ -12,7 +12,7 @@ export interface HubListener extends Listener {
   listeningOnServer(): Promise<readonly string[]>
   /**
    * The next notification when one is ready now, else `undefined` (a
-   * {@link ListenerCore} has it): the hub drains a burst with it instead of
+   * `ListenerCore` has it): the hub drains a burst with it instead of
    * awaiting each notification.
    */
   tryReceive?(): Notification | undefined

@@ -119,7 +119,7 @@ describe('subscription handlers', () => {
     const started: string[] = []
     const resumes: (() => void)[] = []
     const db = tagged('sub-thenable')
-    const s = await subscribe(db, 'thenable', (m) => {
+    await subscribe(db, 'thenable', (m) => {
       started.push(m.payload)
       return { then: (resume: () => void) => void resumes.push(resume) } as unknown as Promise<void>
     })

@@ -61,6 +61,9 @@ export class SubscriptionHub implements Closeable {
   readonly #subscribers = new Map<string, Set<HubSubscription<unknown>>>()
   readonly #waiting = new Map<HubSubscription<unknown>, Waiting>()
   #listener: HubListener | undefined
+  /** The last channel dispatched and its subscribers: a burst on one channel looks the set up once. Forgotten when a channel's set goes. */
+  #routeChannel: string | undefined
+  #routeSet: Set<HubSubscription<unknown>> | undefined
   /** LISTEN is in place on the shared connection: between its reset and its next loss. */
   #connected = false
   #sync: Promise<void> | undefined
@@ -140,6 +143,7 @@ export class SubscriptionHub implements Closeable {
     const error = this.#closedError()
     for (const set of this.#subscribers.values()) for (const s of set) s.end(error)
     this.#subscribers.clear()
+    this.#routeChannel = undefined
     for (const waiting of this.#waiting.values()) waiting.reject(error)
     this.#waiting.clear()
     const listener = this.#listener
@@ -150,7 +154,10 @@ export class SubscriptionHub implements Closeable {
   #forget(subscription: HubSubscription<unknown>): boolean {
     const set = this.#subscribers.get(subscription.channel)
     if (set === undefined || !set.delete(subscription)) return false
-    if (set.size === 0) this.#subscribers.delete(subscription.channel)
+    if (set.size === 0) {
+      this.#subscribers.delete(subscription.channel)
+      this.#routeChannel = undefined
+    }
     return true
   }
 
@@ -246,8 +253,13 @@ export class SubscriptionHub implements Closeable {
   }
 
   #dispatch(n: Notification): void {
-    const set = this.#subscribers.get(n.channel)
-    if (set === undefined) return
+    let set = this.#routeSet
+    if (n.channel !== this.#routeChannel || set === undefined) {
+      set = this.#subscribers.get(n.channel)
+      if (set === undefined) return
+      this.#routeChannel = n.channel
+      this.#routeSet = set
+    }
     const plain: Message<string> = Object.freeze({ channel: n.channel, payload: n.payload, pid: n.pid, value: n.payload })
     for (const s of set) s.deliver(n, plain)
   }

@@ -114,7 +114,7 @@ describe('resets, in-band and per subscription', () => {
   })
 })
 
-describe('subscription handlers', () => {
+describe('subscription handlers and dispatch', () => {
   it('a handler that returns a thenable (not a Promise) is waited for before its next message, like an async one', async () => {
     const started: string[] = []
     const resumes: (() => void)[] = []
@@ -133,6 +133,20 @@ describe('subscription handlers', () => {
     resumes[1]!()
     await until(() => resumes.length === 3, 5000, 'the third handler call')
     expect(started).toEqual(['1', '2', '3'])
+    await db.close()
+  })
+
+  it('a channel whose last subscriber left is dispatched to the subscriber that comes next, on the same connection', async () => {
+    const db = tagged('sub-route')
+    const keep = await subscribe(db, 'route_keep') // holds the shared connection open throughout
+    const first = await subscribe(db, 'route_again')
+    await notify(sender, 'route_again', 'one')
+    expect((await first.receive(AbortSignal.timeout(5000))).payload).toBe('one')
+    await first.close()
+    const second = await subscribe(db, 'route_again')
+    await notify(sender, 'route_again', 'two')
+    expect((await second.receive(AbortSignal.timeout(5000))).payload).toBe('two')
+    await keep.close()
     await db.close()
   })
 })

@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url'
 import { listen, notify, open, sql, type Notification, type SqliteListener } from '@liteorm/sqlite'
 
 const WAIT_MS = 15_000 // no step waits longer than this for the other process
+const START_MS = 60_000 // a new Node process (and its TypeScript loader) may start slowly on a busy machine
 
 if (process.argv[2] === 'child') await child(process.argv[3]!)
 else await parent()
@@ -51,7 +52,7 @@ async function parent(): Promise<void> {
     const exited = once(worker, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
     let talked = false
     try {
-      const ready = await receive(listener)
+      const ready = await receive(listener, START_MS)
       if (ready.channel !== 'child-status' || ready.payload !== 'ready') throw new Error(`expected "ready", got ${ready.payload}`)
       console.log(`parent: the child (pid ${ready.pid}) is ready; sending "go" on "to-child"`)
       await notify(db, 'to-child', 'go')
@@ -123,6 +124,6 @@ async function child(filename: string): Promise<void> {
   }
 }
 
-function receive(l: SqliteListener): Promise<Notification> {
-  return l.receive(AbortSignal.timeout(WAIT_MS))
+function receive(l: SqliteListener, ms = WAIT_MS): Promise<Notification> {
+  return l.receive(AbortSignal.timeout(ms))
 }

@@ -119,3 +119,12 @@ export async function expectNoBackends(url: string, app: string, timeoutMs = 500
   } while (Date.now() < deadline)
   expect(left, `backends of ${app} still open`).toEqual([])
 }
+
+/** Waits until `check()` holds (polling every 10 ms), failing after `ms` with what was awaited. */
+export async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}

@@ -12,17 +12,7 @@ import {
   type SubscriptionReset,
 } from '@liteorm/core'
 import type { Backend } from './backends.js'
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Waits until `check()` holds, failing after `ms`. */
-async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
+import { until } from '../listener-probe.js'
 
 const next = <T>(s: Subscription<T>): Promise<Message<T>> => s.receive(AbortSignal.timeout(5000))
 

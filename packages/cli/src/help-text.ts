@@ -13,9 +13,13 @@ const URL_HELP = `  --url URL        the database: postgres://user:password@host
                    sqlite:path/to/file.db or sqlite:///absolute/path.db
                    (default: $LITEORM_LISTEN_URL, else $DATABASE_URL)`
 
+const LARGE_HELP = `  --large-payloads PostgreSQL: payloads of 8000 bytes or more go through the
+                   table liteorm.large_payloads (largePayloads: 'table';
+                   the migration must have run: installLargePayloads)`
+
 const SYNOPSES: Readonly<Record<CommandName, string>> = {
-  tail: 'liteorm tail [--url URL] [--json-payload] CHANNEL...',
-  notify: 'liteorm notify [--url URL] CHANNEL [PAYLOAD | -]',
+  tail: 'liteorm tail [--url URL] [--json-payload] [--large-payloads] CHANNEL...',
+  notify: 'liteorm notify [--url URL] [--large-payloads] CHANNEL [PAYLOAD | -]',
   status: 'liteorm status [--url URL] [--json]',
 }
 
@@ -29,6 +33,7 @@ Options:
 ${URL_HELP}
   --json-payload   print each payload parsed as JSON; one that is not JSON
                    is printed as a string and reported on stderr
+${LARGE_HELP}
   -h, --help       show this help`,
   notify: `Sends PAYLOAD (empty if left out) on CHANNEL. With PAYLOAD "-", the payload
 is all of stdin, less one trailing newline. Put "--" before a CHANNEL or
@@ -36,6 +41,7 @@ PAYLOAD that starts with "-".
 
 Options:
 ${URL_HELP}
+${LARGE_HELP}
   -h, --help       show this help`,
   status: `Prints the PostgreSQL server's version, how full its notification queue is
 (pg_notification_queue_usage()), and the listener connections in the URL's

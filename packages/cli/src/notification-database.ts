@@ -2,6 +2,7 @@ import { listen as listenPostgres, notify as notifyPostgres, type Listener, type
 import { listen as listenSqlite, notify as notifySqlite, open as openSqlite } from '@liteorm/sqlite'
 import type { DatabaseTarget } from './database-target.js'
 import { openPostgres } from './postgres-database.js'
+import { UsageError } from './usage-error.js'
 
 /**
  * What a listener started by the command reports through: the
@@ -38,7 +39,8 @@ interface NotificationDatabase {
 
 /**
  * Opens the database `target` names with `@liteorm/postgres` or
- * `@liteorm/sqlite`. Synchronous: a PostgreSQL server is reached on first
+ * `@liteorm/sqlite`; `largePayloads` opens a PostgreSQL DB with
+ * `largePayloads: 'table'`, and is a `UsageError` on SQLite. Synchronous: a PostgreSQL server is reached on first
  * use; an SQLite file is opened (and created if missing) at once. Throws
  * `InvalidArgumentError` for a malformed PostgreSQL URL and
  * `ConnectionError` for an SQLite file that cannot be opened.
@@ -50,15 +52,16 @@ interface NotificationDatabase {
  * const listener = await db.listen(['jobs'], { onEvent: (e) => console.error(e.type) })
  * ```
  */
-export function openNotificationDatabase(target: DatabaseTarget): NotificationDatabase {
+export function openNotificationDatabase(target: DatabaseTarget, largePayloads = false): NotificationDatabase {
   if (target.dialect === 'postgres') {
-    const db = openPostgres(target.url)
+    const db = openPostgres(target.url, largePayloads)
     return {
       notify: (channel, payload) => notifyPostgres(db, channel, payload),
       listen: (channels, options) => listenPostgres(db, channels, options),
       close: () => db.close(),
     }
   }
+  if (largePayloads) throw new UsageError('--large-payloads is for PostgreSQL: an SQLite file has no table of large payloads (leave the option out)')
   const db = openSqlite(target.filename)
   return {
     notify: (channel, payload) => notifySqlite(db, channel, payload),

@@ -11,12 +11,14 @@ import { resolveUrl } from './resolve-url.js'
 import { UsageError } from './usage-error.js'
 
 /**
- * `liteorm notify [--url URL] CHANNEL [PAYLOAD | -]`: sends one
+ * `liteorm notify [--url URL] [--large-payloads] CHANNEL [PAYLOAD | -]`: sends one
  * notification with liteorm's `notify` (empty payload when PAYLOAD is left
  * out; all of stdin less one trailing newline for `-`) and resolves with 0
  * once it is committed. Prints nothing. Throws `UsageError` for a bad
  * command line or URL, liteorm's `InvalidArgumentError` for a channel or
- * payload it refuses (empty channel, payload of 8000 bytes or more), and
+ * payload it refuses (empty channel, payload of 8000 bytes or more without
+ * `--large-payloads`), its `LiteormError` naming the migration when
+ * `--large-payloads` finds no table, and
  * its `ConnectionError` when the database cannot be reached.
  *
  * ### Examples
@@ -28,6 +30,7 @@ import { UsageError } from './usage-error.js'
 export async function notifyCommand(args: readonly string[], { env, reporter }: CommandContext): Promise<ExitCode> {
   const { values, positionals } = parseCommandLine(args, {
     url: { type: 'string' },
+    'large-payloads': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) {
@@ -41,7 +44,7 @@ export async function notifyCommand(args: readonly string[], { env, reporter }: 
   reporter.keepSecret(passwordOf(url.url))
   const target = databaseTarget(url)
   const text = payload === '-' ? await readStdin() : payload
-  const db = openNotificationDatabase(target)
+  const db = openNotificationDatabase(target, values['large-payloads'] === true)
   try {
     await db.notify(channel, text)
   } finally {

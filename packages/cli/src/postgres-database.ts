@@ -15,7 +15,8 @@ const APPLICATION_NAME = 'liteorm-cli'
 
 /**
  * Opens a DB on the PostgreSQL server at `url`, its connections named
- * {@link APPLICATION_NAME}. Synchronous and lazy like `open()` of
+ * {@link APPLICATION_NAME}; with `largePayloads`, opened with
+ * `largePayloads: 'table'`. Synchronous and lazy like `open()` of
  * `@liteorm/postgres`; throws its `InvalidArgumentError` for a malformed
  * URL, which never repeats the URL.
  *
@@ -26,6 +27,6 @@ const APPLICATION_NAME = 'liteorm-cli'
  * await db.close()
  * ```
  */
-export function openPostgres(url: string): PostgresDB<unknown> {
-  return open({ url, application_name: APPLICATION_NAME })
+export function openPostgres(url: string, largePayloads = false): PostgresDB<unknown> {
+  return open({ url, application_name: APPLICATION_NAME, ...(largePayloads ? { largePayloads: 'table' as const } : {}) })
 }

@@ -15,9 +15,10 @@ import { StdoutSink } from './stdout-sink.js'
 import { UsageError } from './usage-error.js'
 
 /**
- * `liteorm tail [--url URL] [--json-payload] CHANNEL...`: listens to the
- * channels and prints one JSON line per notification to stdout (see
- * {@link notificationLine}), reporting on stderr when it listens, loses the
+ * `liteorm tail [--url URL] [--json-payload] [--large-payloads] CHANNEL...`:
+ * listens to the channels and prints one JSON line per notification to
+ * stdout (see {@link notificationLine}; with `--large-payloads`, stored large
+ * payloads whole), reporting on stderr when it listens, loses the
  * connection and listens again. Resolves with 130 after SIGINT, 143 after
  * SIGTERM, and 0 once stdout's reader has gone, having closed the listener
  * and the DB. Throws `UsageError` for a bad command line or URL, and
@@ -33,6 +34,7 @@ export async function tailCommand(args: readonly string[], { env, reporter }: Co
   const { values, positionals: channels } = parseCommandLine(args, {
     url: { type: 'string' },
     'json-payload': { type: 'boolean' },
+    'large-payloads': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) {
@@ -42,7 +44,7 @@ export async function tailCommand(args: readonly string[], { env, reporter }: Co
   if (channels.length === 0) throw new UsageError('name at least one CHANNEL to listen to')
   const url = resolveUrl(values.url, env)
   reporter.keepSecret(passwordOf(url.url))
-  const db = openNotificationDatabase(databaseTarget(url))
+  const db = openNotificationDatabase(databaseTarget(url), values['large-payloads'] === true)
   const shutdown = new ShutdownSignals()
   const out = new StdoutSink()
   const ended = AbortSignal.any([shutdown.signal, out.gone])

@@ -6,7 +6,7 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startEmbeddedPostgres } from '@liteorm/testing'
 import { useDatabase } from '@liteorm/testing/vitest'
-import { listen, notify, open, sql, type DB, type Listener } from '@liteorm/postgres'
+import { installLargePayloads, listen, notify, open, sql, type DB, type Listener } from '@liteorm/postgres'
 import { bin, cleanEnv, root, runCli, startCli, stopAll, type RunningCli } from './cli-process.js'
 
 let url: string
@@ -244,6 +244,22 @@ describe('liteorm notify', () => {
     await expect(l.receive(AbortSignal.timeout(300))).rejects.toMatchObject({ name: 'TimeoutError' })
   })
 
+  it('--large-payloads: notify from stdin sends 1 MB through the table and tail prints it whole; without the migration notify exits 1 naming it; on SQLite it is a usage error', async () => {
+    const big = `{"blob":"${'é'.repeat(500_000)}"}` // 1 MB of UTF-8
+    const missing = await runCli(['notify', '--large-payloads', 'big', '-'], { env: { DATABASE_URL: url }, input: big })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^liteorm notify: .*installLargePayloads.*\n$/)
+    await installLargePayloads(db)
+    const cli = await tail(['--large-payloads', 'big'])
+    expect((await runCli(['notify', '--large-payloads', 'big', '-'], { env: { DATABASE_URL: url }, input: big })).code).toBe(0)
+    expect((await runCli(['notify', 'big', 'small after'], { env: { DATABASE_URL: url } })).code).toBe(0)
+    expect(parse(await cli.nextLine()).payload).toBe(big)
+    expect(parse(await cli.nextLine()).payload).toBe('small after')
+    const sqlite = await runCli(['notify', '--large-payloads', '--url', `sqlite:${join(dir, 'large.db')}`, 'big', 'x'])
+    expect(sqlite.code).toBe(2)
+    expect(sqlite.stderr).toMatch(/--large-payloads is for PostgreSQL/)
+  })
+
   it('takes the URL from --url, else LITEORM_LISTEN_URL, else DATABASE_URL', async () => {
     const sends = async (args: string[], env: Record<string, string>): Promise<number | null> => {
       const { code } = await runCli(['notify', ...args, 'n2', 'precedence'], { env })
@@ -292,7 +308,7 @@ describe('liteorm status', () => {
 
       const text = await runCli(['status'], { env: { DATABASE_URL: url } })
       expect(text.code).toBe(0)
-      expect(text.stdout).toMatch(/^PostgreSQL \d+\S*, database ".+"\n/)
+      expect(text.stdout).toMatch(/^PostgreSQL \d+[^,\n]*, database ".+"\n/)
       const usage = /\nnotification queue: ([\d.e-]+)% used\n/.exec(text.stdout)
       expect(Number(usage?.[1])).toBeGreaterThan(0)
       expect(text.stdout).toContain('\nchannels: "St \\"b\\"", "st_a"\n')

@@ -18,11 +18,12 @@ export { isChannel } from './typed-channel.js'
 export { outgoingNotification, type OutgoingNotification } from './outgoing-notification.js'
 export { NotificationQueue, type NotificationQueueOptions } from './notification-queue.js'
 export { ListenerCore, type Closeable, type ListenerCoreInit } from './listener-core.js'
-export { SubscriptionHub, type HubBackend, type HubListener } from './subscription-hub.js'
+export { SubscriptionHub, type HubBackend, type HubListener, type HubSnapshot } from './subscription-hub.js'
 export { subscribeOn } from './subscribe-on.js'
 export type { LinkSink, LinkState, ListenerLink, ListenerTransport } from './listener-link.js'
 export {
   DEFAULT_RECONNECT,
+  emitEvent,
   listenerSettings,
   type BufferedListenOptions,
   type ListenerSettings,

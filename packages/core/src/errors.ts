@@ -14,7 +14,7 @@
  * ├─ NotifyQueueFullError        NOTIFY_QUEUE_FULL: the server's notification queue is full (PostgreSQL 54000)
  * ├─ InvalidPayloadError         INVALID_PAYLOAD: a typed channel received a payload it cannot parse
  * ├─ CallbackError               CALLBACK_FAILED: an onReset, handler or other callback of yours threw
- * ├─ MissedNotificationsError    OVERFLOW | PRUNED: notifications were dropped, never silently
+ * ├─ MissedNotificationsError    OVERFLOW | PRUNED | UNREADABLE: notifications were dropped, never silently
  * ├─ ConstraintViolationError    CONSTRAINT_VIOLATION; carries constraint / table / column
  * │  ├─ UniqueViolationError     UNIQUE_VIOLATION
  * │  ├─ ForeignKeyViolationError FOREIGN_KEY_VIOLATION
@@ -57,9 +57,12 @@ export type RetryableCode = 'RETRYABLE' | 'SERIALIZATION_FAILURE' | 'DEADLOCK' |
 /**
  * The codes of {@link MissedNotificationsError}: `OVERFLOW`, a subscription's
  * buffer overflowed and was dropped; `PRUNED`, an SQLite listener fell
- * further behind than the notifiers keep rows.
+ * further behind than the notifiers keep rows, or a PostgreSQL listener came
+ * to a stored large payload after its retention; `UNREADABLE`, a
+ * notification's stored large payload could not be read (the listener's DB
+ * was opened without `largePayloads: 'table'`, or the table is missing).
  */
-export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED'
+export type MissedNotificationsCode = 'OVERFLOW' | 'PRUNED' | 'UNREADABLE'
 
 /** Options every liteorm error accepts. */
 export interface LiteormErrorOptions {

@@ -52,6 +52,11 @@ export class HubSubscription<T = string> implements Subscription<T> {
     return this.#state === 'ended' ? [] : [this.channel]
   }
 
+  /** Messages waiting in its buffer. */
+  get buffered(): number {
+    return this.#queue.size
+  }
+
   get started(): boolean {
     return this.#state === 'started'
   }

@@ -5,6 +5,8 @@ import { ConnectionError, LiteormError } from './errors.js'
 import { CallbackError } from './listener-errors.js'
 import type { LinkSink, LinkState, ListenerLink, ListenerTransport } from './listener-link.js'
 import { emitEvent, type ListenerSettings, type ReconnectSettings } from './listener-settings.js'
+import type { ListenerEvent } from './listener.js'
+import type { LinkCounters } from './listener-status.js'
 import type { Notification } from './notification.js'
 import type { NotificationQueue } from './notification-queue.js'
 
@@ -85,11 +87,22 @@ export class LinkSupervisor {
   #slot: Slot | undefined
   #paused = false
   #healthTimer: NodeJS.Timeout | undefined
+  #reconnects = 0
+  #received = 0
+  #lastEventAt: Date | undefined
 
   constructor(shared: Supervised) {
     this.#shared = shared
     const { queue } = shared
-    this.#deliver = (n) => queue.push(n)
+    this.#deliver = (n) => {
+      this.#received++
+      queue.push(n)
+    }
+  }
+
+  /** What it counted, for the listener's status. */
+  get counters(): LinkCounters {
+    return { connected: this.live !== undefined, reconnects: this.#reconnects, lastEventAt: this.#lastEventAt, received: this.#received, paused: this.#paused }
   }
 
   /** The current link when it takes LISTEN/UNLISTEN (synchronised, not lost); otherwise the set waits for the next link. */
@@ -161,7 +174,8 @@ export class LinkSupervisor {
       throw error
     }
     queue.release()
-    emitEvent(settings.onEvent, { type: reconnected ? 'reconnected' : 'connected' })
+    if (reconnected) this.#reconnects++
+    this.#emit({ type: reconnected ? 'reconnected' : 'connected' })
     this.#scheduleHealthCheck()
   }
 
@@ -172,7 +186,7 @@ export class LinkSupervisor {
     this.#slot = undefined
     void slot.release(false)
     const { settings, closing } = this.#shared
-    emitEvent(settings.onEvent, { type: 'disconnected', error })
+    this.#emit({ type: 'disconnected', error })
     if (closing.aborted) return
     if (settings.reconnect === false) {
       this.#shared.fail(new ConnectionError(`the listener lost its connection and reconnect is off: ${error.message}`, { cause: error }))
@@ -182,7 +196,7 @@ export class LinkSupervisor {
   }
 
   async #reconnect({ minDelayMs, maxDelayMs }: ReconnectSettings): Promise<void> {
-    const { closing, queue, settings } = this.#shared
+    const { closing, queue } = this.#shared
     for (let attempt = 1; !closing.aborted; attempt++) {
       try {
         await this.connect(true)
@@ -192,10 +206,15 @@ export class LinkSupervisor {
         queue.release() // what the lost link delivered flows while we wait
         const retryInMs = backoffDelay(attempt, minDelayMs, maxDelayMs)
         const reported = error instanceof LiteormError ? error : this.asConnectionError(error)
-        emitEvent(settings.onEvent, { type: 'connect-failed', error: reported, attempt, retryInMs })
+        this.#emit({ type: 'connect-failed', error: reported, attempt, retryInMs })
         await sleep(retryInMs, closing)
       }
     }
+  }
+
+  #emit(event: ListenerEvent): void {
+    this.#lastEventAt = new Date()
+    emitEvent(this.#shared.settings.onEvent, event)
   }
 
   /** Awaits `onReset`; what it throws comes back as a {@link CallbackError}. */

@@ -4,6 +4,7 @@ import { sleep } from './backoff.js'
 import { ClosedError, ConnectionError, InvalidArgumentError, LiteormError } from './errors.js'
 import { LinkSupervisor } from './link-supervisor.js'
 import type { Listener } from './listener.js'
+import type { ListenerStatus } from './listener-status.js'
 import type { ListenerLink, ListenerTransport } from './listener-link.js'
 import type { ListenerSettings } from './listener-settings.js'
 import type { Notification } from './notification.js'
@@ -101,6 +102,11 @@ export class ListenerCore implements Listener {
 
   get channels(): readonly string[] {
     return this.#channels.list()
+  }
+
+  /** A snapshot of the listener's health (see {@link ListenerStatus}); read-only, no I/O. */
+  get status(): ListenerStatus {
+    return { ...this.#supervisor.counters, buffered: this.#queue.size, channels: this.channels }
   }
 
   /**

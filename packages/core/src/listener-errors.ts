@@ -80,7 +80,7 @@ export class CallbackError extends LiteormError {
 
 /** Options of {@link MissedNotificationsError}. */
 export interface MissedNotificationsOptions extends LiteormErrorOptions {
-  /** Why they were missed: `OVERFLOW` or `PRUNED`. */
+  /** Why they were missed: `OVERFLOW`, `PRUNED` or `UNREADABLE`. */
   readonly code: MissedNotificationsCode
   /** How many notifications were dropped (for `PRUNED`, how many rows were pruned unread, at most). */
   readonly dropped: number
@@ -91,7 +91,11 @@ export interface MissedNotificationsOptions extends LiteormErrorOptions {
  * code `OVERFLOW` when a subscription fell `maxBuffered` behind and dropped
  * its queue (reported to `onError` when it has no `onReset`); code
  * `PRUNED` when an SQLite listener fell further behind than the notifiers
- * keep rows (its `onEvent` sees it as `disconnected`, then `onReset` runs).
+ * keep rows, or a PostgreSQL listener came to a stored large payload after
+ * its retention; code `UNREADABLE` when a PostgreSQL listener cannot read a
+ * stored large payload (its DB was opened without `largePayloads: 'table'`,
+ * or the table is missing). A listener's `onEvent` sees these as
+ * `disconnected`; it reconnects and `onReset` runs.
  * Re-read what was missed from where it is stored.
  *
  * ### Examples

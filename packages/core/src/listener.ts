@@ -16,12 +16,16 @@ export interface ResetInfo {
  * - `disconnected`: the connection was lost; `error` says why.
  * - `connect-failed`: an attempt to (re)connect failed; the next comes after `retryInMs`.
  * - `reconnected`: a later connection is up, LISTEN is in place again and `onReset` has run.
+ * - `queue-usage`: the server's notification queue (one per cluster) rose past `level`
+ *   (0.5, then 0.9) of its size, as a health check found it; `usage` is the fraction found.
+ *   Once per crossing: it fires again only after usage fell below `level`. PostgreSQL only.
  */
 export type ListenerEvent =
   | { readonly type: 'connected'; readonly error?: undefined }
   | { readonly type: 'reconnected'; readonly error?: undefined }
   | { readonly type: 'disconnected'; readonly error: LiteormError }
   | { readonly type: 'connect-failed'; readonly error: LiteormError; readonly attempt: number; readonly retryInMs: number }
+  | { readonly type: 'queue-usage'; readonly error?: undefined; readonly usage: number; readonly level: 0.5 | 0.9 }
 
 /** Options every backend's `listen` accepts. */
 export interface ListenOptions {

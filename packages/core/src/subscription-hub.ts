@@ -28,6 +28,24 @@ export interface HubBackend {
   closedError(): ClosedError | undefined
 }
 
+/**
+ * What {@link SubscriptionHub.snapshot} reports.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const { subscribers, buffered } = hub.snapshot
+ * ```
+ */
+export interface HubSnapshot {
+  readonly subscribers: number
+  readonly channels: readonly string[]
+  /** Messages waiting in the subscriptions' own buffers. */
+  readonly buffered: number
+  /** The shared listener, while there is one. */
+  readonly listener: HubListener | undefined
+}
+
 /** Each DB's hub, made on its first `subscribe`, keyed by the backend's per-DB context. */
 const hubs = new WeakMap<object, SubscriptionHub>()
 
@@ -133,6 +151,21 @@ export class SubscriptionHub implements Closeable {
       channels: [...this.#subscribers.keys()],
       serverChannels: listener === undefined ? [] : await listener.listeningOnServer(),
     }
+  }
+
+  /**
+   * What the hub holds right now, without I/O: live subscriptions, their
+   * channels, the messages waiting in their buffers, and the shared
+   * listener (none while no channel has a subscriber), for `status(db)`.
+   */
+  get snapshot(): HubSnapshot {
+    let subscribers = 0
+    let buffered = 0
+    for (const set of this.#subscribers.values()) {
+      subscribers += set.size
+      for (const s of set) buffered += s.buffered
+    }
+    return { subscribers, channels: [...this.#subscribers.keys()], buffered, listener: this.#listener }
   }
 
   /** Ends every subscription with `ClosedError` and releases the connection (the DB is closing). */

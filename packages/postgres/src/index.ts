@@ -8,6 +8,8 @@ export { open } from './open.js'
 export type { OpenOptions } from './open-options.js'
 export { pool } from './pool.js'
 export { notify } from './notify.js'
+export { installLargePayloads } from './large-payloads.js'
+export { status, type PostgresStatus, type SubscriptionsHealth } from './status.js'
 export { copyFrom } from './copy-from.js'
 export { listen } from './listen.js'
 export { subscribe, subscriptionStatus } from './subscribe.js'
@@ -46,6 +48,7 @@ export type {
   LiteormErrorCode,
   Listener,
   ListenerEvent,
+  ListenerStatus,
   Message,
   Notification,
   ResetInfo,

@@ -1,8 +1,9 @@
-import type { Channel, Session } from '@liteorm/core'
-import { outgoingNotification } from '@liteorm/core/backend'
+import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
+import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
+import { assertNotReserved, needsStoring, storeAndNotify } from './large-payloads.js'
 import { NOTIFY_ONE, NotifyBatcher } from './notify-batch.js'
-import { requireContext, type PostgresContext } from './postgres-context.js'
+import { findContext, requireContext, type PostgresContext } from './postgres-context.js'
 import { PostgresKyselyDB } from './postgres-session.js'
 
 /** Each DB's batcher of autocommit notifications, made on its first `notify`. */
@@ -18,9 +19,19 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
  * one (one `pg_notify` call each, in call order), each still delivered and
  * resolved once committed.
  *
+ * A payload of 8000 bytes or more, which NOTIFY refuses, is stored in the
+ * table `liteorm.large_payloads` in the same transaction (on a DB, one
+ * statement) when the DB was opened with `largePayloads: 'table'`; the
+ * notification carries its key, and listeners deliver the original payload.
+ *
  * Rejects with `InvalidArgumentError` before any I/O for an empty channel,
- * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more, or a value
- * its typed channel rejects; with `ClosedError` on a closed DB.
+ * one over 63 bytes, NUL bytes, a payload of 8000 bytes or more (unless
+ * large payloads are stored), one that begins with the reserved
+ * U+0001 `liteorm:large-payload:`, or a value its typed channel rejects;
+ * with `ClosedError` on a closed DB; with `NotifyQueueFullError` when the
+ * server's notification queue is full; with a `LiteormError` saying to run
+ * `installLargePayloads(db)` when a large payload must be stored and the
+ * table is missing.
  *
  * ### Examples
  *
@@ -37,13 +48,31 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  const { channel: name, payload: text } = outgoingNotification(channel, payload)
+  const typed = isChannel(channel)
+  const name = typed ? channel.name : channel
+  const text: unknown = typed ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
+  assertValidChannel(name)
+  const large = typeof text === 'string' && needsStoring(text)
+  if (!large) {
+    assertValidPayload(text)
+    assertNotReserved(text)
+  }
+  // Refused before any I/O, as inline payloads are, unless the session's DB stores large ones.
+  if (large && findContext(session)?.largePayloads === undefined) throw tooLarge(text)
   const context = requireContext(session, 'notify')
+  if (large) return storeAndNotify(session, context, name, text)
   if (!(session instanceof PostgresKyselyDB)) {
     await session.exec(CompiledQuery.raw(NOTIFY_ONE.text!, [name, text])) // on the transaction's connection
     return
   }
   let batcher = batchers.get(context)
   if (batcher === undefined) batchers.set(context, (batcher = new NotifyBatcher(context)))
-  await batcher.send(name, text)
+  await batcher.send(name, text as string)
+}
+
+function tooLarge(payload: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `payload is ${Buffer.byteLength(payload, 'utf8')} bytes of UTF-8; PostgreSQL's NOTIFY accepts less than 8000: ` +
+      "open the DB with largePayloads: 'table' to store such payloads in a table (see installLargePayloads), or send a key and read the data yourself",
+  )
 }

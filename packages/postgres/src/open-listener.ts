@@ -21,5 +21,5 @@ import type { PostgresListener } from './postgres-listener.js'
  */
 export function openListener(context: PostgresContext, channels: readonly string[], options?: PostgresListenOptions): Promise<PostgresListener> {
   const settings = postgresListenerSettings(options, context.listenPool.options.connectionTimeoutMillis || 10_000)
-  return checkNotificationsArrive(context).then(() => ListenerCore.open({ transport: new PostgresTransport(context), channels, settings, registry: context.resources }))
+  return checkNotificationsArrive(context).then(() => ListenerCore.open({ transport: new PostgresTransport(context, settings.onEvent), channels, settings, registry: context.resources }))
 }

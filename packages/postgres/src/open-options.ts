@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@liteorm/core'
 import pg from 'pg'
 import { parseDsn, withOneHost } from './dsn.js'
 import { multiHostClient } from './multi-host-client.js'
+import { largePayloadSettings, type LargePayloadSettings } from './large-payload-settings.js'
 
 /**
  * What {@link open} accepts besides a DSN: the server's `url` (or pg's
@@ -44,6 +45,23 @@ export interface OpenOptions extends Omit<pg.PoolConfig, 'connectionString'> {
    * Default 10 000.
    */
   readonly checkIdleAfterMs?: number
+  /**
+   * `'table'`: a payload of 8000 bytes or more, which PostgreSQL's NOTIFY
+   * refuses, is stored in the table `liteorm.large_payloads` in the same
+   * transaction as the notification, which carries its key; listeners on a
+   * DB opened with this option read it back and deliver the original
+   * payload, in order. Needs the migration `installLargePayloads(db)` (or
+   * `sql/large-payloads.sql`) once per database. Default: off (such a payload
+   * is refused with `InvalidArgumentError`).
+   */
+  readonly largePayloads?: 'table'
+  /**
+   * How long (ms) a stored large payload is kept for listeners to read,
+   * with `largePayloads: 'table'`: past it, the row may be deleted, and a
+   * listener that comes to its notification later reports it missed.
+   * Default 3 600 000 (one hour).
+   */
+  readonly largePayloadRetentionMs?: number
 }
 
 /** How long a new connection may take before it fails, unless the options say otherwise. */
@@ -57,12 +75,16 @@ interface PoolWithConfig {
 
 /** The pools a DB works with, from what {@link open} was given. */
 interface ResolvedPools extends PoolWithConfig {
+  /** The DSN as given, every host of a multi-host one included (`config` names only the first); for messages. */
+  readonly dsn: string | undefined
   /** Whether liteorm made `pool` (and so ends it). */
   readonly owned: boolean
   /** A pool of liteorm's own to `listenUrl`, when one is given. */
   readonly listen: PoolWithConfig | undefined
   /** See {@link OpenOptions.checkIdleAfterMs}. */
   readonly checkIdleAfterMs: number
+  /** See {@link OpenOptions.largePayloads}: `undefined` when off. */
+  readonly largePayloads: LargePayloadSettings | undefined
 }
 
 const DEFAULT_CHECK_IDLE_AFTER_MS = 10_000
@@ -86,13 +108,16 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
     const listenUrl = process.env.LITEORM_LISTEN_URL
     return resolvePools(listenUrl === undefined || listenUrl === '' ? url : { url, listenUrl })
   }
-  if (typeof dsnOrOptions === 'string') return { ...ownPool(dsnConfig(dsnOrOptions)), owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS }
+  if (typeof dsnOrOptions === 'string') {
+    return { ...ownPool(dsnConfig(dsnOrOptions)), dsn: dsnOrOptions, owned: true, listen: undefined, checkIdleAfterMs: DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads: undefined }
+  }
   if (typeof dsnOrOptions !== 'object' || dsnOrOptions === null) {
     throw new InvalidArgumentError(
       `open() needs a DSN string or options, got ${dsnOrOptions === null ? 'null' : typeof dsnOrOptions}: did you forget to set DATABASE_URL?`,
     )
   }
-  const { url, connectionString, pool, listenUrl, checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS, ...poolOptions } = dsnOrOptions
+  const { url, connectionString, pool, listenUrl, checkIdleAfterMs = DEFAULT_CHECK_IDLE_AFTER_MS, largePayloads, largePayloadRetentionMs, ...poolOptions } = dsnOrOptions
+  const spill = largePayloadSettings(largePayloads, largePayloadRetentionMs)
   if (typeof checkIdleAfterMs !== 'number' || !(checkIdleAfterMs >= 0)) {
     throw new InvalidArgumentError(`checkIdleAfterMs must be a number of milliseconds (0 turns the check off), got ${String(checkIdleAfterMs)}`)
   }
@@ -102,7 +127,7 @@ export function resolvePools(dsnOrOptions?: string | OpenOptions): ResolvedPools
   const dsn = url ?? connectionString
   const main = pool === undefined ? ownPool({ ...poolOptions, ...(dsn === undefined ? {} : dsnConfig(dsn)) }) : borrowed(pool, dsn, poolOptions)
   const listen = listenUrl === undefined ? undefined : ownPool({ ...main.config, Client: undefined, ...dsnConfig(listenUrl, 'listenUrl') })
-  return { ...main, owned: pool === undefined, listen, checkIdleAfterMs }
+  return { ...main, dsn, owned: pool === undefined, listen, checkIdleAfterMs, largePayloads: spill }
 }
 
 function borrowed(pool: pg.Pool, dsn: string | undefined, poolOptions: object): PoolWithConfig {

@@ -33,7 +33,7 @@ import { describeTarget, secretOf } from './redact-dsn.js'
  * ```
  */
 export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): PostgresDB<S> {
-  const { pool, owned, config, listen, checkIdleAfterMs } = resolvePools(dsnOrOptions)
+  const { pool, owned, config, dsn, listen, checkIdleAfterMs, largePayloads } = resolvePools(dsnOrOptions)
   // A checked-out connection that breaks (backend terminated, server gone)
   // also rejects the query in flight, which is where the caller hears of it;
   // without a listener, its 'error' event would crash the process.
@@ -47,13 +47,14 @@ export function open<S = unknown>(dsnOrOptions?: string | OpenOptions): Postgres
     own?.on('connect', arm)
   }
   if (!owned) pool.on('acquire', arm) // connections the application's pool made before or without us
-  const target = describeTarget(config)
+  const target = describeTarget(dsn === undefined ? config : { ...config, connectionString: dsn })
   const checkout = idleCheckedCheckout(pool, checkIdleAfterMs)
   const context: PostgresContext = {
     pool,
     checkout,
     listenPool: listen?.pool ?? pool,
     selfCheck: undefined,
+    largePayloads,
     target,
     mapError: createPostgresErrorMapper(target, [secretOf(config), listen === undefined ? undefined : secretOf(listen.config)]),
     resources: new Set(),

@@ -1,5 +1,6 @@
 import { foreignSessionError, type Closeable, type ErrorMapper, type SessionScope } from '@liteorm/core/backend'
 import type pg from 'pg'
+import type { LargePayloadSettings } from './large-payload-settings.js'
 
 /** What a PostgreSQL DB and all sessions made from it share. Internal. */
 export interface PostgresContext extends SessionScope {
@@ -11,6 +12,8 @@ export interface PostgresContext extends SessionScope {
   /** The first listener's check that notifications sent through `pool` reach `listenPool`'s connections; once per DB. */
   selfCheck: Promise<void> | undefined
   readonly mapError: ErrorMapper
+  /** How payloads of 8000 bytes or more are stored (`open({ largePayloads })`); `undefined`: they are refused, and listeners cannot read stored ones. */
+  readonly largePayloads: LargePayloadSettings | undefined
   /** Where the pool connects, without the password, for messages. */
   readonly target: string
   /** Listeners and the subscription hub: closed before the pool ends. */

@@ -1,15 +1,21 @@
-import { ClosedError, ConnectionError, type LiteormError, type Notification } from '@liteorm/core'
+import { ClosedError, ConnectionError, type ListenOptions, type LiteormError, type Notification } from '@liteorm/core'
 import { abortable, createNotification, type LinkSink, type ListenerLink, type ListenerTransport } from '@liteorm/core/backend'
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import pg from 'pg'
 import { tapNotifications } from './notification-tap.js'
 import type { PostgresContext } from './postgres-context.js'
+import { QueueUsageAlarm } from './queue-usage-alarm.js'
+import { StoredPayloadReader } from './stored-payload-reader.js'
 
 /** How long a reusable release waits for `UNLISTEN *` before it destroys the connection instead. */
 const UNLISTEN_ON_RELEASE_MS = 1000
 
-const LISTENING_CHANNELS = 'select pg_listening_channels() as channel'
+/** The health check's question: the LISTEN set, and how full the server's notification queue is (on every row). */
+const LISTENING_CHANNELS = 'select pg_listening_channels() as channel, pg_notification_queue_usage() as usage'
+
+/** A stored large payload, by its key, checked against the channel its notification came on. */
+const READ_STORED = 'select payload from liteorm.large_payloads where id = $1 and channel = $2'
 
 /**
  * How a PostgreSQL listener opens its links: one dedicated connection from
@@ -26,10 +32,13 @@ const LISTENING_CHANNELS = 'select pg_listening_channels() as channel'
 export class PostgresTransport implements ListenerTransport {
   readonly target: string
   readonly #context: PostgresContext
+  readonly #alarm: QueueUsageAlarm | undefined
 
-  constructor(context: PostgresContext) {
+  /** `onEvent`, when given, hears of the queue usage the links' probes find. */
+  constructor(context: PostgresContext, onEvent?: ListenOptions['onEvent']) {
     this.#context = context
     this.target = `PostgreSQL at ${context.target}`
+    this.#alarm = onEvent === undefined ? undefined : new QueueUsageAlarm(onEvent)
   }
 
   /**
@@ -66,7 +75,7 @@ export class PostgresTransport implements ListenerTransport {
     let listening = true
     let lostMeanwhile: LiteormError | undefined
     const gated: LinkSink = { deliver: sink.deliver, lost: (error) => (listening ? (lostMeanwhile ??= error) : sink.lost(error)) }
-    const link = new PostgresLink(context, client, gated)
+    const link = new PostgresLink(context, client, gated, this.#alarm)
     try {
       if (channels.length > 0) await abortable(link.query(channels.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; ')), signal)
     } catch (error) {
@@ -92,14 +101,20 @@ class PostgresLink implements ListenerLink {
   readonly #client: pg.PoolClient
   readonly #socket: Socket
   readonly #untap: () => void
+  readonly #reader: StoredPayloadReader
+  readonly #alarm: QueueUsageAlarm | undefined
   readonly #onError: (error: Error) => void
   readonly #onEnd: () => void
 
-  constructor(context: PostgresContext, client: pg.PoolClient, sink: LinkSink) {
+  constructor(context: PostgresContext, client: pg.PoolClient, sink: LinkSink, alarm: QueueUsageAlarm | undefined) {
     this.#context = context
+    this.#alarm = alarm
     this.#client = client
     this.#socket = connectionOf(client).stream
-    this.#untap = deliverFrom(client, this.#socket, sink.deliver)
+    // Stored large payloads are read on this connection: the row lives in the database the notification came from.
+    const read = context.largePayloads === undefined ? undefined : (key: string, channel: string) => this.#readStored(key, channel)
+    this.#reader = new StoredPayloadReader(sink, read, `PostgreSQL at ${context.target}`)
+    this.#untap = deliverFrom(client, this.#socket, this.#reader.deliver)
     this.#onError = (error) => sink.lost(connectionError(context, error))
     this.#onEnd = () => sink.lost(new ConnectionError(`the connection to PostgreSQL at ${context.target} ended`))
     client.on('error', this.#onError)
@@ -110,6 +125,15 @@ class PostgresLink implements ListenerLink {
   async query(text: string): Promise<pg.QueryResult> {
     try {
       return await this.#client.query(text)
+    } catch (error) {
+      throw this.#context.mapError(error, 'query')
+    }
+  }
+
+  async #readStored(key: string, channel: string): Promise<string | undefined> {
+    try {
+      const { rows } = await this.#client.query<{ payload: string }>(READ_STORED, [key, channel])
+      return rows[0]?.payload
     } catch (error) {
       throw this.#context.mapError(error, 'query')
     }
@@ -137,6 +161,7 @@ class PostgresLink implements ListenerLink {
 
   async probe(): Promise<readonly string[]> {
     const { rows } = await this.query(LISTENING_CHANNELS)
+    if (rows.length > 0) this.#alarm?.sample((rows[0] as { usage: number }).usage)
     return rows.map((r: { channel: string }) => r.channel)
   }
 
@@ -157,6 +182,7 @@ class PostgresLink implements ListenerLink {
   }
 
   #detach(): void {
+    this.#reader.stop()
     this.#untap()
     this.#client.removeListener('error', this.#onError)
     this.#client.removeListener('end', this.#onEnd)

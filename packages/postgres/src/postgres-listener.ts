@@ -1,4 +1,4 @@
-import type { Listener } from '@liteorm/core'
+import type { Listener, ListenerStatus } from '@liteorm/core'
 
 /**
  * The listener `listen()` returns on PostgreSQL: the dialect-neutral
@@ -14,6 +14,7 @@ import type { Listener } from '@liteorm/core'
  * await l.listen('audit')
  * const n = await l.receive(AbortSignal.timeout(5000))
  * console.log(await l.listeningOnServer()) // ['jobs', 'audit']
+ * console.log(l.status.buffered, l.status.paused) // 0 false
  * await l.close()
  * ```
  */
@@ -24,4 +25,10 @@ export interface PostgresListener extends Listener {
    * with `ConnectionError` while disconnected, `ClosedError` after `close()`.
    */
   listeningOnServer(): Promise<string[]>
+  /**
+   * This listener's health, read without I/O: connected, reconnects, when
+   * `onEvent` last heard of its connection, notifications received, buffered,
+   * paused, channels (as `status(db)` reports each listener). Never fails.
+   */
+  readonly status: ListenerStatus
 }

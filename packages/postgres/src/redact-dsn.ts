@@ -1,9 +1,11 @@
 import { passwordOf, redact } from '@liteorm/core/backend'
 import type { PoolConfig } from 'pg'
+import { parseDsn } from './dsn.js'
 
 /**
  * Describes where a pool connects, for error messages, without its password:
- * `app@db.internal:5432/orders`. Never fails; unknown parts are left out.
+ * `app@db.internal:5432/orders`, every host of a multi-host DSN
+ * (`app@db1:5432,db2:5432/orders`). Never fails; unknown parts are left out.
  *
  * ### Examples
  *
@@ -12,20 +14,22 @@ import type { PoolConfig } from 'pg'
  * ```
  */
 export function describeTarget(config: PoolConfig): string {
-  let { user, host, port, database } = config
+  let { user, database } = config
+  let hosts = [`${config.host ?? 'localhost'}:${config.port ?? 5432}`]
   if (config.connectionString !== undefined) {
     try {
-      const url = new URL(config.connectionString)
-      user ??= decodeURIComponent(url.username) || undefined
-      host ??= url.hostname || url.searchParams.get('host') || undefined
-      port ??= url.port === '' ? undefined : Number(url.port)
-      database ??= decodeURIComponent(url.pathname.slice(1)) || undefined
+      const dsn = parseDsn(config.connectionString)
+      user ??= dsn.user
+      database ??= dsn.database
+      const socket = dsn.params.get('host')
+      if (config.host === undefined && dsn.hosts.length > 0) hosts = dsn.hosts.map((h) => `${h.host}:${config.port ?? h.port ?? 5432}`)
+      else if (config.host === undefined && socket !== undefined) hosts = [`${socket}:${config.port ?? 5432}`]
     } catch {
       return 'the server in the connection string'
     }
   }
   const who = user === undefined ? '' : `${user}@`
-  return `${who}${host ?? 'localhost'}:${port ?? 5432}${database === undefined ? '' : `/${database}`}`
+  return `${who}${hosts.join(',')}${database === undefined ? '' : `/${database}`}`
 }
 
 /**

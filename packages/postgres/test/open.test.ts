@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { Kysely, PostgresDialect, sql as kyselySql } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { admin } from '@liteorm/testing'
 import { expectNoBackends } from '../../../test/listener-probe.js'
 import { useDatabase } from '@liteorm/testing/vitest'
@@ -48,10 +48,16 @@ describe('open() validates the DSN, never echoing its password', () => {
     }
   })
 
-  it('not a string nor options → InvalidArgumentError pointing at DATABASE_URL', () => {
-    expect(openError(undefined)).toBeInstanceOf(InvalidArgumentError)
-    expect(openError(undefined).message).toMatch(/DATABASE_URL/)
-    expect(openError(42).message).toMatch(/got number/)
+  it('not a string nor options, with DATABASE_URL unset → InvalidArgumentError pointing at DATABASE_URL', () => {
+    vi.stubEnv('DATABASE_URL', undefined)
+    vi.stubEnv('LITEORM_LISTEN_URL', undefined)
+    try {
+      expect(openError(undefined)).toBeInstanceOf(InvalidArgumentError)
+      expect(openError(undefined).message).toMatch(/DATABASE_URL/)
+      expect(openError(42).message).toMatch(/got number/)
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 
   it('an unknown target_session_attrs is refused at open()', () => {
@@ -85,6 +91,20 @@ describe('open() validates the DSN, never echoing its password', () => {
     await l.close() // its connection idles in the listen pool
     await db.close()
     await expectNoBackends(url, 'listen-pool-closed')
+  })
+
+  it('messages about a multi-host DSN name every host, and never its password', async () => {
+    const server = new URL(url)
+    const multi = `postgres://${server.username}:${server.password}@${server.hostname}:${server.port},localhost:${server.port}${server.pathname}?application_name=multi-host-target`
+    const db = open(multi)
+    const lost: string[] = []
+    const l = await listen(db, 'multi_host', { onEvent: (e) => void (e.type === 'disconnected' && lost.push(e.error.message)) })
+    await admin(url, "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'multi-host-target'")
+    await vi.waitFor(() => expect(lost).toHaveLength(1), { timeout: 10_000 })
+    expect(lost[0]).toContain(`@${server.hostname}:${server.port},localhost:${server.port}/`)
+    if (server.password !== '') expect(lost[0]).not.toContain(server.password)
+    await l.close()
+    await db.close()
   })
 
   it('a well-formed DSN with options reaches the server', async () => {

@@ -96,5 +96,5 @@ describe('stale pooled connections', () => {
     } finally {
       await db.close()
     }
-  })
+  }, 90_000) // 50 kills and reconnects: about 18 s alone, more on a busy machine
 })

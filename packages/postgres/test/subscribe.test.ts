@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClosedError, InvalidArgumentError, notify, open, pool, subscribe, subscriptionStatus, type PostgresDB } from '@liteorm/postgres'
-import { expectNoBackends, killBackends } from '../../../test/listener-probe.js'
+import { expectNoBackends, killBackends, until } from '../../../test/listener-probe.js'
 import { useDatabase } from '@liteorm/testing/vitest'
 
 let url: string
@@ -16,15 +16,6 @@ afterAll(() => sender.close())
 // pool connection the hub takes, and resets after a backend is killed.
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Waits until `check()` holds, failing after `ms`. */
-async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 function tagged(app: string): PostgresDB<unknown> {
   return open({ connectionString: url, application_name: app })

@@ -270,11 +270,7 @@ export class SubscriptionHub implements Closeable {
   /** Dispatches what the listener delivers: a burst already queued goes out synchronously, one await per burst, not per notification. */
   async #pump(listener: HubListener): Promise<void> {
     try {
-      for (;;) {
-        let n: Notification | undefined = await listener.receive()
-        do this.#dispatch(n)
-        while ((n = listener.tryReceive?.()) !== undefined)
-      }
+      for (;;) this.#dispatchBurst(listener, await listener.receive())
     } catch (error) {
       if (error instanceof ClosedError) return // closed: its subscriptions are ended by whoever closed it
       for (const set of this.#subscribers.values()) for (const s of set) s.end(error as Error)
@@ -283,6 +279,18 @@ export class SubscriptionHub implements Closeable {
         waiting.reject(error as Error) // a subscribe() still waiting for its LISTEN must not wait forever
       }
     }
+  }
+
+  /**
+   * Dispatches `first` and whatever else is queued now. A method of its own,
+   * called once per burst: V8 optimizes it like any hot function, where the
+   * loop inside a once-called async function (the pump) would run
+   * unoptimized after each await until on-stack replacement kicks in again.
+   */
+  #dispatchBurst(listener: HubListener, first: Notification): void {
+    let n: Notification | undefined = first
+    do this.#dispatch(n)
+    while ((n = listener.tryReceive?.()) !== undefined)
   }
 
   #dispatch(n: Notification): void {

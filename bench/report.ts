@@ -211,6 +211,16 @@ under \`node --cpu-prof\`, and the self time of every function inside the measur
 pnpm exec tsx --tsconfig tsconfig.source.json bench/profile-delivery.ts [--forms=pg,receive,for await,subscribe] [--commits=20] [--top=20]
 \`\`\`
 
+The same costs without the server: a bulk commit's bytes are recorded off a real listener's socket once, then replayed
+into a live connection of raw pg and of each liteorm form (a chunk per macrotask, as reads come), in interleaved rounds,
+next to floors measured on the same notifications (a bare \`for await\` over an async generator of a filled array, over a
+minimal queue, one \`await\` per item, the tap's decoding alone); \`--windows=file\` writes each consumer's spans for a
+\`--cpu-prof\` run:
+
+\`\`\`sh
+pnpm exec tsx --tsconfig tsconfig.source.json bench/replay-delivery.ts [--rounds=15] [--count=100000] [--only=subscribe,floors]
+\`\`\`
+
 CPU profile of one library on any workload (\`--cpu-prof\` is not allowed in \`NODE_OPTIONS\`):
 
 \`\`\`sh

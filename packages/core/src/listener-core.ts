@@ -131,6 +131,21 @@ export class ListenerCore implements Listener {
     return this.#queue.receive(signal)
   }
 
+  /**
+   * The next notification when one is queued and deliverable now, else
+   * `undefined`; never waits, never throws. For backend code that drains a
+   * burst without a promise per notification (the subscription hub).
+   *
+   * ### Examples
+   *
+   * ```ts
+   * for (let n = listener.tryReceive(); n !== undefined; n = listener.tryReceive()) dispatch(n)
+   * ```
+   */
+  tryReceive(): Notification | undefined {
+    return this.#queue.tryTake()
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Notification> {
     if (this.#acknowledging !== undefined) return this.#acknowledging.iterator()
     return this.#queue.iterator()

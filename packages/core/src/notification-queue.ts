@@ -70,6 +70,15 @@ export class NotificationQueue<N extends Notification = Notification> {
     }
   }
 
+  /**
+   * Takes the next notification when one can be handed out right now (queued
+   * and not held), else returns `undefined`: how a consumer drains a burst
+   * without a promise per notification. Flow control as for `receive`.
+   */
+  tryTake(): N | undefined {
+    return this.#held || this.#head === this.#items.length ? undefined : this.#take()
+  }
+
   /** Keeps new notifications queued until `release()`. */
   hold(): void {
     this.#held = true
@@ -160,7 +169,12 @@ export class NotificationQueue<N extends Notification = Notification> {
   }
 
   #take(): N {
-    const n = this.#items[this.#head]!
+    const items = this.#items
+    const n = items[this.#head]!
+    // Drop the reference: an array that outlived a young-generation GC sits in
+    // old space, and V8 treats every young object it still points to as alive
+    // (copying it) until the next full GC, even once the array is dropped.
+    items[this.#head] = undefined as unknown as N
     this.#head++
     if (this.#head === this.#items.length) {
       this.#items = []

@@ -10,6 +10,12 @@ import type { Message } from './typed-channel.js'
 export interface HubListener extends Listener {
   /** What the transport says the link listens to (PostgreSQL's `pg_listening_channels()`). */
   listeningOnServer(): Promise<readonly string[]>
+  /**
+   * The next notification when one is ready now, else `undefined` (a
+   * `ListenerCore` has it): the hub drains a burst with it instead of
+   * awaiting each notification.
+   */
+  tryReceive?(): Notification | undefined
 }
 
 /** What a backend gives its DB's {@link SubscriptionHub}. */
@@ -73,6 +79,9 @@ export class SubscriptionHub implements Closeable {
   readonly #subscribers = new Map<string, Set<HubSubscription<unknown>>>()
   readonly #waiting = new Map<HubSubscription<unknown>, Waiting>()
   #listener: HubListener | undefined
+  /** The last channel dispatched and its subscribers: a burst on one channel looks the set up once. Forgotten when a channel's set goes. */
+  #routeChannel: string | undefined
+  #routeSet: Set<HubSubscription<unknown>> | undefined
   /** LISTEN is in place on the shared connection: between its reset and its next loss. */
   #connected = false
   #sync: Promise<void> | undefined
@@ -167,6 +176,7 @@ export class SubscriptionHub implements Closeable {
     const error = this.#closedError()
     for (const set of this.#subscribers.values()) for (const s of set) s.end(error)
     this.#subscribers.clear()
+    this.#routeChannel = undefined
     for (const waiting of this.#waiting.values()) waiting.reject(error)
     this.#waiting.clear()
     const listener = this.#listener
@@ -177,7 +187,10 @@ export class SubscriptionHub implements Closeable {
   #forget(subscription: HubSubscription<unknown>): boolean {
     const set = this.#subscribers.get(subscription.channel)
     if (set === undefined || !set.delete(subscription)) return false
-    if (set.size === 0) this.#subscribers.delete(subscription.channel)
+    if (set.size === 0) {
+      this.#subscribers.delete(subscription.channel)
+      this.#routeChannel = undefined
+    }
     return true
   }
 
@@ -254,10 +267,12 @@ export class SubscriptionHub implements Closeable {
     }
   }
 
+  /** Dispatches what the listener delivers: a burst already queued goes out synchronously, one await per burst, not per notification. */
   async #pump(listener: HubListener): Promise<void> {
     try {
-      for await (const n of listener) this.#dispatch(n)
+      for (;;) this.#dispatchBurst(listener, await listener.receive())
     } catch (error) {
+      if (error instanceof ClosedError) return // closed: its subscriptions are ended by whoever closed it
       for (const set of this.#subscribers.values()) for (const s of set) s.end(error as Error)
       for (const [subscription, waiting] of this.#waiting) {
         this.#waiting.delete(subscription)
@@ -266,9 +281,26 @@ export class SubscriptionHub implements Closeable {
     }
   }
 
+  /**
+   * Dispatches `first` and whatever else is queued now. A method of its own,
+   * called once per burst: V8 optimizes it like any hot function, where the
+   * loop inside a once-called async function (the pump) would run
+   * unoptimized after each await until on-stack replacement kicks in again.
+   */
+  #dispatchBurst(listener: HubListener, first: Notification): void {
+    let n: Notification | undefined = first
+    do this.#dispatch(n)
+    while ((n = listener.tryReceive?.()) !== undefined)
+  }
+
   #dispatch(n: Notification): void {
-    const set = this.#subscribers.get(n.channel)
-    if (set === undefined) return
+    let set = this.#routeSet
+    if (n.channel !== this.#routeChannel || set === undefined) {
+      set = this.#subscribers.get(n.channel)
+      if (set === undefined) return
+      this.#routeChannel = n.channel
+      this.#routeSet = set
+    }
     const plain: Message<string> = Object.freeze({ channel: n.channel, payload: n.payload, pid: n.pid, value: n.payload })
     for (const s of set) s.deliver(n, plain)
   }

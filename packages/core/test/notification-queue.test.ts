@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { ClosedError, ConnectionError } from '@liteorm/core'
 import { createNotification, NotificationQueue } from '@liteorm/core/backend'
@@ -73,6 +75,37 @@ describe('NotificationQueue', () => {
     for (let i = 20_000; i < 25_000; i++) q.push(n(String(i)))
     for (let i = 10_000; i < 25_000; i++) expect((await q.receive()).payload).toBe(String(i))
     expect(q.size).toBe(0)
+  })
+
+  it('tryTake() hands out what is queued now, in order, and nothing while empty or held; a drain to the low mark resumes the producer', () => {
+    let lowWater = 0
+    const q = new NotificationQueue({ highWaterMark: 2, lowWaterMark: 0, onLowWater: () => lowWater++ })
+    expect(q.tryTake()).toBeUndefined()
+    q.push(n('a'))
+    q.push(n('b'))
+    q.hold()
+    expect(q.tryTake()).toBeUndefined()
+    q.release()
+    expect(q.tryTake()?.payload).toBe('a')
+    expect(lowWater).toBe(0)
+    expect(q.tryTake()?.payload).toBe('b')
+    expect(lowWater).toBe(1)
+    expect(q.tryTake()).toBeUndefined()
+  })
+
+  it('lets go of a notification once it is handed out, while later ones are still queued', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const q = new NotificationQueue({ highWaterMark: 100, lowWaterMark: 10 })
+    const taken = (() => {
+      q.push(n('taken'))
+      q.push(n('still queued'))
+      return new WeakRef(q.tryTake()!)
+    })()
+    await new Promise((resolve) => setImmediate(resolve)) // a WeakRef holds its target until the job ends
+    gc()
+    expect(taken.deref()).toBeUndefined()
+    expect(q.size).toBe(1)
   })
 
   it('clear() drops what is queued and says how many', () => {

@@ -102,6 +102,25 @@ describe('NotificationTap', () => {
     expect(decoded.map((n) => n.channel)).toEqual(['job', 'jog'])
   })
 
+  it('completes a message cut by a read from that read\'s first bytes, and passes the rest of the read on uncopied', () => {
+    const first = notificationFrame(7, 'jobs', 'split across reads')
+    const rest = Buffer.concat([first.subarray(12), commandComplete, notificationFrame(7, 'jobs', 'next'), readyForQuery])
+    const read = Buffer.alloc(rest.length) // memory of its own, as a socket read has (not the shared pool)
+    rest.copy(read)
+    const decoded: string[] = []
+    const forwarded: Buffer[] = []
+    const tap = new NotificationTap(
+      (n) => decoded.push(n.payload),
+      (bytes) => forwarded.push(bytes),
+    )
+    tap.write(first.subarray(0, 12))
+    tap.write(read)
+    expect(decoded).toEqual(['split across reads', 'next'])
+    expect(Buffer.concat(forwarded).equals(Buffer.concat([commandComplete, readyForQuery]))).toBe(true)
+    // Views of the read itself: the whole read was not copied to join the cut message.
+    expect(forwarded.every((bytes) => bytes.buffer === read.buffer)).toBe(true)
+  })
+
   it('flush() hands an incomplete message to the parser behind', () => {
     const half = notificationFrame(1, 'jobs', 'unfinished').subarray(0, 12)
     const { decoded, forwarded } = runThrough([commandComplete, half])

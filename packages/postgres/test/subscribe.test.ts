@@ -104,3 +104,40 @@ describe('resets, in-band and per subscription', () => {
     await expectNoBackends(url, app)
   })
 })
+
+describe('subscription handlers and dispatch', () => {
+  it('a handler that returns a thenable (not a Promise) is waited for before its next message, like an async one', async () => {
+    const started: string[] = []
+    const resumes: (() => void)[] = []
+    const db = tagged('sub-thenable')
+    await subscribe(db, 'thenable', (m) => {
+      started.push(m.payload)
+      return { then: (resume: () => void) => void resumes.push(resume) } as unknown as Promise<void>
+    })
+    const witness = await subscribe(db, 'thenable')
+    await pool(sender)!.query("select count(pg_notify('thenable', g::text)) from generate_series(1, 3) g")
+    for (let i = 0; i < 3; i++) await witness.receive(AbortSignal.timeout(5000)) // all three have arrived
+    await until(() => resumes.length === 1, 5000, 'the first handler call')
+    expect(started).toEqual(['1']) // still waiting on the first handler's thenable
+    resumes[0]!()
+    await until(() => resumes.length === 2, 5000, 'the second handler call')
+    resumes[1]!()
+    await until(() => resumes.length === 3, 5000, 'the third handler call')
+    expect(started).toEqual(['1', '2', '3'])
+    await db.close()
+  })
+
+  it('a channel whose last subscriber left is dispatched to the subscriber that comes next, on the same connection', async () => {
+    const db = tagged('sub-route')
+    const keep = await subscribe(db, 'route_keep') // holds the shared connection open throughout
+    const first = await subscribe(db, 'route_again')
+    await notify(sender, 'route_again', 'one')
+    expect((await first.receive(AbortSignal.timeout(5000))).payload).toBe('one')
+    await first.close()
+    const second = await subscribe(db, 'route_again')
+    await notify(sender, 'route_again', 'two')
+    expect((await second.receive(AbortSignal.timeout(5000))).payload).toBe('two')
+    await keep.close()
+    await db.close()
+  })
+})

@@ -5,36 +5,55 @@ import type { SubscriptionHub } from './subscription-hub.js'
 import type { SubscribeOptions, Subscription } from './subscription-types.js'
 import { isChannel, type Channel } from './typed-channel.js'
 
+/** A `subscribe` call's arguments, checked: the channel name, its typed channel if any, and the options, frozen. */
+export interface SubscriptionRequest<T, O extends SubscribeOptions<T> = SubscribeOptions<T>> {
+  readonly name: string
+  readonly spec: Channel<T> | undefined
+  readonly options: O
+}
+
 /**
- * The whole of a backend's `subscribe` once it has its DB's hub: checks the
- * channel and the handler or options before any I/O, then subscribes on
- * `hub`. Throws `InvalidArgumentError` for an invalid channel or option;
- * rejects as {@link SubscriptionHub.add} does.
+ * Checks a `subscribe` call's channel and handler or options before any
+ * I/O. Throws `InvalidArgumentError` for an invalid channel or option.
+ *
+ * ### Examples
+ *
+ * ```ts
+ * const request = subscriptionRequest(jsonChannel<{ id: number }>('jobs'), (m) => run(m.value.id))
+ * request.name // 'jobs'
+ * ```
+ */
+export function subscriptionRequest<T, O extends SubscribeOptions<T> = SubscribeOptions<T>>(
+  channel: string | Channel<T>,
+  handlerOrOptions: SubscribeOptions<T>['handler'] | O,
+): SubscriptionRequest<T, O> {
+  const spec = isChannel(channel) ? (channel as Channel<T>) : undefined
+  const name = spec === undefined ? (channel as string) : spec.name
+  assertValidChannel(name)
+  const options = checkOptions<T, O>(typeof handlerOrOptions === 'function' ? ({ handler: handlerOrOptions } as O) : handlerOrOptions)
+  return { name, spec, options }
+}
+
+/**
+ * Subscribes a checked request on a DB's hub (the shared listener):
+ * resolves once its LISTEN is in place. Rejects as
+ * {@link SubscriptionHub.add} does.
  *
  * ### Examples
  *
  * ```ts
  * export function subscribe(db, channel, handlerOrOptions) {
- *   return subscribeOn(() => SubscriptionHub.of(context, () => hubBackend(context)), channel, handlerOrOptions)
+ *   return subscribeOn(SubscriptionHub.of(context, () => hubBackend(context)), subscriptionRequest(channel, handlerOrOptions))
  * }
  * ```
  */
-export async function subscribeOn<T>(
-  hubOf: () => SubscriptionHub,
-  channel: string | Channel<T>,
-  handlerOrOptions: SubscribeOptions<T>['handler'] | SubscribeOptions<T>,
-): Promise<Subscription<T>> {
-  const spec = isChannel(channel) ? (channel as Channel<T>) : undefined
-  const name = spec === undefined ? (channel as string) : spec.name
-  assertValidChannel(name)
-  const options = checkOptions(typeof handlerOrOptions === 'function' ? { handler: handlerOrOptions } : handlerOrOptions)
-  const hub = hubOf()
+export async function subscribeOn<T>(hub: SubscriptionHub, { name, spec, options }: SubscriptionRequest<T>): Promise<Subscription<T>> {
   const subscription = new HubSubscription<T>(name, spec, options, (s) => hub.remove(s as HubSubscription<unknown>))
   await hub.add(subscription as HubSubscription<unknown>)
   return subscription
 }
 
-function checkOptions<T>(options: SubscribeOptions<T> | undefined): SubscribeOptions<T> {
+function checkOptions<T, O extends SubscribeOptions<T>>(options: O | undefined): O {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`subscribe needs a handler function or an options object, got ${options === null ? 'null' : typeof options}`)
   }

@@ -1,7 +1,9 @@
 import type { Channel, Session, SubscribeOptions, Subscription, SubscriptionStatus } from '@liteorm/core'
-import { SubscriptionHub, subscribeOn } from '@liteorm/core/backend'
+import { SubscriptionHub, subscribeOn, subscriptionRequest } from '@liteorm/core/backend'
+import { DurableSubscription } from './durable-subscription.js'
 import { openListener } from './open-listener.js'
 import { requireContext, type PostgresContext } from './postgres-context.js'
+import type { PostgresSubscribeOptions } from './subscribe-options.js'
 
 /**
  * Subscribes to one channel on the DB's shared subscription connection: any
@@ -30,12 +32,16 @@ import { requireContext, type PostgresContext } from './postgres-context.js'
  * await a.close()
  * ```
  */
-export function subscribe<S, T = string>(
+export async function subscribe<S, T = string>(
   db: Session<S>,
   channel: string | Channel<T>,
-  handlerOrOptions: SubscribeOptions<T>['handler'] | SubscribeOptions<T> = {},
+  handlerOrOptions: SubscribeOptions<T>['handler'] | PostgresSubscribeOptions<T> = {},
 ): Promise<Subscription<T>> {
-  return subscribeOn(() => hubOf(requireContext(db, 'subscribe')), channel, handlerOrOptions)
+  const { name, spec, options } = subscriptionRequest<T, PostgresSubscribeOptions<T>>(channel, handlerOrOptions)
+  const context = requireContext(db, 'subscribe')
+  const { durable } = options
+  if (durable !== undefined) return DurableSubscription.open(context, name, spec, { ...options, durable })
+  return subscribeOn(hubOf(context), { name, spec, options })
 }
 
 /**

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropDurable, InvalidArgumentError, listen, MissedNotificationsError, notify, open, replicationStatus, sql, status as dbStatus, type PostgresDB } from '@liteorm/postgres'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { dropDurable, InvalidArgumentError, jsonChannel, listen, MissedNotificationsError, notify, open, replicationStatus, sql, status as dbStatus, subscribe, type PostgresDB } from '@liteorm/postgres'
 import { startEmbeddedPostgres } from '@liteorm/testing'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { EventLog } from '../../../test/listener-probe.js'
@@ -15,7 +15,7 @@ describe.skipIf(skip !== undefined)(`logical transport: durable consumers${skip 
     db = open({ url, notifications: 'logical' })
   })
   afterAll(async () => {
-    for (const name of ['resume', 'ack', 'iter', 'tail', 'drop', 'lag']) await dropDurable(db, name).catch(() => {})
+    for (const name of ['resume', 'ack', 'iter', 'tail', 'drop', 'lag', 'sub_handler', 'sub_stream']) await dropDurable(db, name).catch(() => {})
     await db.close()
   })
 
@@ -42,6 +42,47 @@ describe.skipIf(skip !== undefined)(`logical transport: durable consumers${skip 
     expect(again).toEqual(b) // same payload and position: the consumer can drop it as a repeat
     expect((await second.receive(AbortSignal.timeout(5000))).payload).toBe('c')
     await second.close()
+  })
+
+  it('a durable subscription acknowledges a message once its handler settled: one whose handler never finished comes again to the next subscription of that name', async () => {
+    const orders = jsonChannel<{ n: number }>('sub_orders')
+    const handled: number[] = []
+    let stuck!: () => void
+    const entered = new Promise<void>((resolve) => (stuck = resolve))
+    const first = await subscribe(db, orders, {
+      durable: 'sub_handler',
+      handler: async (m) => {
+        if (m.value.n === 3) {
+          stuck()
+          await new Promise(() => {}) // a consumer that dies while handling 3
+        }
+        handled.push(m.value.n)
+      },
+    })
+    for (let n = 1; n <= 4; n++) await notify(db, orders, { n })
+    await entered
+    expect(handled).toEqual([1, 2])
+    await first.close()
+    expect(first.started).toBe(false)
+    const again: { n: number; position: string | undefined }[] = []
+    const second = await subscribe(db, orders, { durable: 'sub_handler', handler: (m) => void again.push({ n: m.value.n, position: m.position }) })
+    await vi.waitFor(() => expect(again.map((m) => m.n)).toEqual([3, 4]), { timeout: 10_000 })
+    expect(again[0]!.position).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/)
+    await second.close()
+  })
+
+  it('a durable stream subscription acknowledges a message when the next is asked for; durable on a NOTIFY DB is refused', async () => {
+    const first = await subscribe(db, 'sub_stream', { durable: 'sub_stream' })
+    for (const p of ['a', 'b']) await notify(db, 'sub_stream', p)
+    expect((await first.receive(AbortSignal.timeout(5000))).payload).toBe('a')
+    expect((await first.receive(AbortSignal.timeout(5000))).payload).toBe('b') // done with a
+    await first.close()
+    const second = await subscribe(db, 'sub_stream', { durable: 'sub_stream' })
+    expect((await second.receive(AbortSignal.timeout(5000))).payload).toBe('b')
+    await second.close()
+    const plain = open(url)
+    await expect(subscribe(plain, 'sub_stream', { durable: 'sub_stream' })).rejects.toBeInstanceOf(InvalidArgumentError)
+    await plain.close()
   })
 
   it('ending a for-await loop acknowledges the last notification it handled', async () => {

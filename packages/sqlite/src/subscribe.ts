@@ -1,5 +1,5 @@
 import type { Channel, Session, SubscribeOptions, Subscription, SubscriptionStatus } from '@liteorm/core'
-import { SubscriptionHub, subscribeOn } from '@liteorm/core/backend'
+import { SubscriptionHub, subscribeOn, subscriptionRequest } from '@liteorm/core/backend'
 import { openListener } from './listen.js'
 import { sqliteListenerSettings } from './listener-settings.js'
 import { requireLink, type SqliteContext } from './sqlite-context.js'
@@ -33,12 +33,13 @@ import { requireLink, type SqliteContext } from './sqlite-context.js'
  * await a.close()
  * ```
  */
-export function subscribe<S, T = string>(
+export async function subscribe<S, T = string>(
   db: Session<S>,
   channel: string | Channel<T>,
   handlerOrOptions: SubscribeOptions<T>['handler'] | SubscribeOptions<T> = {},
 ): Promise<Subscription<T>> {
-  return subscribeOn(() => hubOf(requireLink(db, 'subscribe').context), channel, handlerOrOptions)
+  const request = subscriptionRequest(channel, handlerOrOptions)
+  return subscribeOn(hubOf(requireLink(db, 'subscribe').context), request)
 }
 
 /**

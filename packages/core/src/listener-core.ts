@@ -1,9 +1,8 @@
 import { ChannelSet } from './channel-set.js'
 import { AcknowledgingConsumer } from './acknowledging-consumer.js'
-import { abortable, Deadline } from './deadline.js'
-import { sleep } from './backoff.js'
 import { ClosedError, ConnectionError, InvalidArgumentError, LiteormError } from './errors.js'
 import { LinkSupervisor } from './link-supervisor.js'
+import { probeLive } from './live-probe.js'
 import type { Listener } from './listener.js'
 import type { ListenerStatus } from './listener-status.js'
 import type { ListenerLink, ListenerTransport } from './listener-link.js'
@@ -220,7 +219,7 @@ export class ListenerCore implements Listener {
    */
   async ping(): Promise<void> {
     this.#assertUsable()
-    await this.#probe('ping')
+    await probeLive(this.#supervisor, this.#settings, this.#transport.target, this.#closing.signal, 'ping')
   }
 
   /**
@@ -236,7 +235,7 @@ export class ListenerCore implements Listener {
    */
   async listeningOnServer(): Promise<string[]> {
     this.#assertUsable()
-    const server = await this.#probe('listeningOnServer')
+    const server = await probeLive(this.#supervisor, this.#settings, this.#transport.target, this.#closing.signal, 'listeningOnServer')
     return server === undefined ? this.channels.slice() : [...server]
   }
 
@@ -288,46 +287,11 @@ export class ListenerCore implements Listener {
     }
   }
 
-  /**
-   * One probe on the live link, bounded by the health-check (or connect)
-   * time. When the link turns out dead (a stale connection), it is replaced
-   * and the probe is sent once more on the fresh link, within the same time.
-   */
-  async #probe(what: string): Promise<readonly string[] | undefined> {
-    const link = this.#supervisor.live
-    const target = this.#transport.target
-    if (link === undefined) throw new ConnectionError(`the listener is not connected to ${target} right now; it is reconnecting`)
-    const ms = this.#settings.healthCheckMs || this.#settings.connectTimeoutMs
-    const step = new Deadline(ms, this.#closing.signal, () => new ConnectionError(`${target} gave no answer to ${what} within ${ms} ms`))
-    try {
-      return await abortable(link.probe(), step.signal)
-    } catch (error) {
-      if (!(error instanceof ConnectionError) || step.signal.aborted || this.#settings.reconnect === false) throw error
-      this.#supervisor.linkFailed(link, error)
-      return await abortable(this.#nextLive(link, step.signal).then((fresh) => fresh.probe()), step.signal)
-    } finally {
-      step.clear()
-    }
-  }
-
-  /** The first live link other than `gone`, once the supervisor has one; rejects when `signal` aborts. */
-  async #nextLive(gone: ListenerLink, signal: AbortSignal): Promise<ListenerLink> {
-    for (;;) {
-      const link = this.#supervisor.live
-      if (link !== undefined && link !== gone) return link
-      await sleep(NEXT_LIVE_POLL_MS, signal)
-      if (signal.aborted) throw signal.reason
-    }
-  }
-
   #assertUsable(): void {
     if (this.#closing.signal.aborted) throw closedListenerError()
     if (this.#failure !== undefined) throw this.#failure
   }
 }
-
-/** How often a probe waiting for a replaced link looks for the fresh one. */
-const NEXT_LIVE_POLL_MS = 10
 
 function closedListenerError(): ClosedError {
   return new ClosedError('the listener was closed: open a new one with listen()')

@@ -1,5 +1,6 @@
 import { ClosedError } from './errors.js'
 import type { HubSubscription } from './hub-subscription.js'
+import { SerialSync } from './serial-sync.js'
 import type { Listener, ListenOptions, ResetInfo } from './listener.js'
 import type { Closeable } from './listener-core.js'
 import type { Notification } from './notification.js'
@@ -84,9 +85,8 @@ export class SubscriptionHub implements Closeable {
   #routeSet: Set<HubSubscription<unknown>> | undefined
   /** LISTEN is in place on the shared connection: between its reset and its next loss. */
   #connected = false
-  #sync: Promise<void> | undefined
-  #requested = 0
-  #applied = 0
+  /** Makes the server's LISTEN set follow the subscribers, one change at a time. */
+  readonly #sync = new SerialSync(() => this.#applyOnce(), () => this.#closed)
   #closed = false
 
   private constructor(backend: HubBackend) {
@@ -123,11 +123,11 @@ export class SubscriptionHub implements Closeable {
     set.add(subscription)
     this.#backend.registry.add(this)
     try {
-      await this.#synchronise()
+      await this.#sync.request()
       this.#assertOpen() // the DB closed meanwhile: the subscription was ended with it
     } catch (error) {
       this.#forget(subscription)
-      if (!this.#closed) void this.#synchronise().catch(() => undefined)
+      if (!this.#closed) void this.#sync.request().catch(() => undefined)
       throw error
     }
     if (this.#connected) return subscription.start()
@@ -137,7 +137,7 @@ export class SubscriptionHub implements Closeable {
   /** Unsubscribes: resolves once the LISTEN set no longer needs its channel (or still does, for others). */
   async remove(subscription: HubSubscription<unknown>): Promise<void> {
     if (!this.#forget(subscription) || this.#closed) return
-    await this.#synchronise().catch(() => undefined) // a lost connection re-LISTENs only what is wanted
+    await this.#sync.request().catch(() => undefined) // a lost connection re-LISTENs only what is wanted
   }
 
   /** Live subscriptions, channels, and what the server says the connection listens to. Rejects with `ClosedError` once the DB closed. */
@@ -192,26 +192,6 @@ export class SubscriptionHub implements Closeable {
       this.#routeChannel = undefined
     }
     return true
-  }
-
-  /** Resolves once every change requested so far is applied to the server. */
-  #synchronise(): Promise<void> {
-    this.#requested++
-    this.#sync ??= this.#applyAll()
-    return this.#sync
-  }
-
-  async #applyAll(): Promise<void> {
-    await null // never settle synchronously: #synchronise must store this promise first
-    try {
-      while (this.#applied < this.#requested && !this.#closed) {
-        const target = this.#requested
-        await this.#applyOnce()
-        this.#applied = target
-      }
-    } finally {
-      this.#sync = undefined
-    }
   }
 
   /** Makes the server's LISTEN set equal the channels with subscribers. */

@@ -127,11 +127,16 @@ describe('notify on a DB: calls made together share one statement', () => {
 
 /**
  * Whether the one connection of `db`'s pool has a statement sent and
- * unanswered. Reads pg's `activeQuery`, which has no public form.
+ * unanswered. Reads pg's internal active query (`_activeQuery` in recent pg
+ * versions, whose `activeQuery` getter prints a deprecation warning), which has
+ * no public form.
  */
 function statementInFlight(db: PostgresDB<unknown>): boolean {
-  const clients = (pool(db) as unknown as { _clients: { activeQuery?: unknown }[] })._clients
-  return clients.some((c) => c.activeQuery !== null && c.activeQuery !== undefined)
+  const clients = (pool(db) as unknown as { _clients: { _activeQuery?: unknown; activeQuery?: unknown }[] })._clients
+  return clients.some((c) => {
+    const active = '_activeQuery' in c ? c._activeQuery : c.activeQuery
+    return active !== null && active !== undefined
+  })
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {

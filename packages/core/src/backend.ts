@@ -19,6 +19,7 @@ export { outgoingNotification, type OutgoingNotification } from './outgoing-noti
 export { NotificationQueue, type NotificationQueueOptions } from './notification-queue.js'
 export { ListenerCore, type Closeable, type ListenerCoreInit } from './listener-core.js'
 export { SubscriptionHub, type HubBackend, type HubListener, type HubSnapshot } from './subscription-hub.js'
+export { plainMessage, reportTo, typedMessage } from './subscription-message.js'
 export { subscribeOn, subscriptionRequest, type SubscriptionRequest } from './subscribe-on.js'
 export type { LinkSink, LinkState, ListenerLink, ListenerTransport } from './listener-link.js'
 export {

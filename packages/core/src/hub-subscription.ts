@@ -2,6 +2,7 @@ import { ClosedError, InvalidArgumentError, LiteormError } from './errors.js'
 import { CallbackError, MissedNotificationsError } from './listener-errors.js'
 import type { Notification } from './notification.js'
 import { NotificationQueue } from './notification-queue.js'
+import { reportTo, typedMessage } from './subscription-message.js'
 import type { SubscribeOptions, Subscription, SubscriptionReset } from './subscription-types.js'
 import type { Channel, Message } from './typed-channel.js'
 
@@ -103,9 +104,9 @@ export class HubSubscription<T = string> implements Subscription<T> {
       message = plain as Message<T>
     } else {
       try {
-        message = Object.freeze({ ...notification, value: this.#spec.parse(notification.payload) })
+        message = typedMessage(this.#spec, notification, this.#owner())
       } catch (error) {
-        this.#report(error instanceof LiteormError ? error : CallbackError.of('parse', error, this.#owner()))
+        this.#report(error as LiteormError)
         return
       }
     }
@@ -207,19 +208,11 @@ export class HubSubscription<T = string> implements Subscription<T> {
   }
 
   #report(error: LiteormError): void {
-    try {
-      ;(this.#options.onError ?? reportToConsole)(error)
-    } catch {
-      // onError itself failed: nothing more to tell anyone.
-    }
+    reportTo(this.#options.onError, error)
   }
 }
 
 /** Whether a handler's result is something to wait for (a promise, or any thenable `await` would follow). */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value != null && typeof (value as { then?: unknown }).then === 'function'
-}
-
-function reportToConsole(error: LiteormError): void {
-  console.error(`liteorm subscription: ${error.message}`)
 }

@@ -1,11 +1,11 @@
 import { ClosedError } from './errors.js'
 import type { HubSubscription } from './hub-subscription.js'
 import { SerialSync } from './serial-sync.js'
+import { plainMessage } from './subscription-message.js'
 import type { Listener, ListenOptions, ResetInfo } from './listener.js'
 import type { Closeable } from './listener-core.js'
 import type { Notification } from './notification.js'
 import type { SubscriptionStatus } from './subscription-types.js'
-import type { Message } from './typed-channel.js'
 
 /** The listener a hub runs its subscriptions on: a `Listener` that can also say what the server listens to. */
 export interface HubListener extends Listener {
@@ -281,7 +281,7 @@ export class SubscriptionHub implements Closeable {
       this.#routeChannel = n.channel
       this.#routeSet = set
     }
-    const plain: Message<string> = Object.freeze({ channel: n.channel, payload: n.payload, pid: n.pid, value: n.payload })
+    const plain = plainMessage(n)
     for (const s of set) s.deliver(n, plain)
   }
 

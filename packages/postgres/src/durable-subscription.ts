@@ -9,6 +9,7 @@ import {
   type SubscriptionReset,
   type Subscription,
 } from '@liteorm/core'
+import { plainMessage, reportTo, typedMessage } from '@liteorm/core/backend'
 import { openListener } from './open-listener.js'
 import type { PostgresContext } from './postgres-context.js'
 import type { PostgresListener } from './postgres-listener.js'
@@ -119,11 +120,11 @@ export class DurableSubscription<T = string> implements Subscription<T> {
 
   /** The message for `n`, or `undefined` (reported to `onError`) when a typed channel cannot parse its payload. */
   #message(n: Notification): Message<T> | undefined {
-    if (this.#spec === undefined) return Object.freeze({ ...n, value: n.payload as T })
+    if (this.#spec === undefined) return plainMessage(n) as Message<T>
     try {
-      return Object.freeze({ ...n, value: this.#spec.parse(n.payload) })
+      return typedMessage(this.#spec, n, this.#owner())
     } catch (error) {
-      this.#report(error instanceof LiteormError ? error : CallbackError.of('parse', error, this.#owner()))
+      this.#report(error as LiteormError)
       return undefined
     }
   }
@@ -141,10 +142,6 @@ export class DurableSubscription<T = string> implements Subscription<T> {
   }
 
   #report(error: LiteormError): void {
-    try {
-      ;(this.#options.onError ?? ((e: LiteormError) => console.error(`liteorm subscription: ${e.message}`)))(error)
-    } catch {
-      // onError itself failed: nothing more to tell anyone.
-    }
+    reportTo(this.#options.onError, error)
   }
 }

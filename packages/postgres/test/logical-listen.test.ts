@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ClosedError, InvalidArgumentError, listen, notify, open, sql, type PostgresDB } from '@liteorm/postgres'
+import { ClosedError, InvalidArgumentError, jsonChannel, listen, notify, open, sql, subscribe, type PostgresDB } from '@liteorm/postgres'
 import { useDatabase } from '@liteorm/testing/vitest'
 import { logicalUnsupported, replicationLeftovers } from './logical-support.js'
 
@@ -25,6 +25,14 @@ describe.skipIf(skip !== undefined)(`logical transport: notify and listen${skip 
     expect(n.position).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/)
     expect(Object.isFrozen(n)).toBe(true)
     await l.close()
+  })
+
+  it('a subscription on the shared listener gets the LSN position too, on plain and typed channels', async () => {
+    const plain = await subscribe(db, 'sub_position')
+    const typed = await subscribe(db, jsonChannel<{ id: number }>('sub_position'))
+    await notify(db, 'sub_position', '{"id":2}')
+    for (const s of [plain, typed]) expect((await s.receive(AbortSignal.timeout(5000))).position).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/)
+    await Promise.all([plain.close(), typed.close()])
   })
 
   it('a rolled-back transaction and a rolled-back savepoint deliver nothing; the rest arrives in commit order', async () => {

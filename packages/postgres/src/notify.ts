@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Channel, type Session } from '@liteorm/core'
-import { assertValidChannel, assertValidPayload, isChannel } from '@liteorm/core/backend'
+import { outgoingNotification } from '@liteorm/core/backend'
 import { CompiledQuery } from 'kysely'
 import { assertNotReserved, needsStoring, storeAndNotify } from './large-payloads.js'
 import { LOGICAL_MAX_PAYLOAD_BYTES, emitLogicalMessage } from './logical-message.js'
@@ -56,23 +56,17 @@ const batchers = new WeakMap<PostgresContext, NotifyBatcher>()
 export function notify<S>(session: Session<S>, channel: string, payload?: string): Promise<void>
 export function notify<S, T>(session: Session<S>, channel: Channel<T>, value: T): Promise<void>
 export async function notify<S, T>(session: Session<S>, channel: string | Channel<T>, payload?: string | T): Promise<void> {
-  const typed = isChannel(channel)
-  const name = typed ? channel.name : channel
-  const text: unknown = typed ? (channel as Channel<T>).serialize(payload as T) : (payload ?? '')
-  assertValidChannel(name)
-  // The transport (found without the closed-DB check: arguments are checked first) sets the payload limit.
-  if (findContext(session)?.notifications === 'logical') {
-    assertValidPayload(text, LOGICAL_MAX_PAYLOAD_BYTES)
+  // The DB's transport and options set the payload limit; the closed-DB check comes after the arguments'.
+  const found = findContext(session)
+  if (found?.notifications === 'logical') {
+    const { channel: name, payload: text } = outgoingNotification(channel, payload, LOGICAL_MAX_PAYLOAD_BYTES)
     requireContext(session, 'notify')
     return emitLogicalMessage(session, name, text)
   }
-  const large = typeof text === 'string' && needsStoring(text)
-  if (!large) {
-    assertValidPayload(text)
-    assertNotReserved(text)
-  }
-  // Refused before any I/O, as inline payloads are, unless the session's DB stores large ones.
-  if (large && findContext(session)?.largePayloads === undefined) throw tooLarge(text)
+  const { channel: name, payload: text } = outgoingNotification(channel, payload, Infinity) // its size is checked here
+  const large = needsStoring(text)
+  if (large && found?.largePayloads === undefined) throw tooLarge(text)
+  if (!large) assertNotReserved(text)
   const context = requireContext(session, 'notify')
   if (large) return storeAndNotify(session, context, name, text)
   if (!(session instanceof PostgresKyselyDB)) {
@@ -81,7 +75,7 @@ export async function notify<S, T>(session: Session<S>, channel: string | Channe
   }
   let batcher = batchers.get(context)
   if (batcher === undefined) batchers.set(context, (batcher = new NotifyBatcher(context)))
-  await batcher.send(name, text as string)
+  await batcher.send(name, text)
 }
 
 function tooLarge(payload: string): InvalidArgumentError {

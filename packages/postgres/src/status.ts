@@ -78,7 +78,10 @@ export interface PostgresStatus {
  */
 export async function status<S>(db: Session<S>): Promise<PostgresStatus> {
   const context = requireContext(db, 'status')
-  const { rows } = await queryOnPool<{ usage: number }>(context, 'select pg_notification_queue_usage() as usage')
+  const [{ rows }, slots] = await Promise.all([
+    queryOnPool<{ usage: number }>(context, 'select pg_notification_queue_usage() as usage'),
+    context.notifications === 'logical' ? replicationStatus(db) : undefined,
+  ])
   let subscriptions: SubscriptionsHealth | undefined
   let shared: unknown
   const listeners: ListenerStatus[] = []
@@ -91,6 +94,5 @@ export async function status<S>(db: Session<S>): Promise<PostgresStatus> {
   for (const resource of context.resources) {
     if (resource instanceof ListenerCore && resource !== shared) listeners.push(resource.status)
   }
-  const slots = context.notifications === 'logical' ? await replicationStatus(db) : undefined
   return { queueUsage: rows[0]!.usage, listeners, subscriptions, slots }
 }
